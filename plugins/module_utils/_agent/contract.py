@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host-agent contract: the one shape both agents (Windows, lab) speak.
+
+Request:  {version, check_mode, run_id, ops: [{id, kind, args}]}
+Response: {version, results: [{id, kind, status, ...}]}
+
+* reads always run, also in check mode;
+* ensures run in request order; after the first failed ensure every later
+  ensure is reported with status ``not_run``;
+* an ensure result carries ``changed``, ``before``, ``after`` and, when it
+  changed (or would change) something, ``backup`` (a path under the run's
+  backup root, written before the change).
+
+Types are written as small strings so that the same table serves the
+validator, the docs and the PowerShell-side contract test:
+``str``, ``int``, ``bool``, ``dict``, ``list``, ``any``, ``list[str]``,
+``list[dict]``, ``list[int]``; a trailing ``?`` marks an optional field;
+``enum:a|b|c`` a string from a fixed set.
+"""
+from __future__ import annotations
+
+CONTRACT_VERSION = 1
+
+READ = "read"
+ENSURE = "ensure"
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+STATUS_NOT_RUN = "not_run"
+
+# Error codes an agent may return; anything else is an agent bug.
+ERROR_CODES = (
+    "invalid_request",   # the op's args do not fit the contract
+    "not_found",         # the object the op names does not exist
+    "access_denied",     # the agent identity lacks a permission
+    "unsupported",       # this agent cannot do this kind here
+    "precondition",      # a safety check refused the change
+    "io_error",          # reading or writing failed
+    "locked",            # another run holds the host lock
+    "injected",          # lab failure injection
+    "internal",          # unexpected agent error
+)
+
+_CERT = "dict"  # certificate record, see CERT_FIELDS
+
+CERT_FIELDS = {
+    "thumbprint": "str",          # upper-case hex, no spaces
+    "subject": "str",             # RFC 4514 string (informational only)
+    "issuer": "str",
+    "subject_der_b64": "str",     # raw DER name, compared byte for byte
+    "issuer_der_b64": "str",
+    "serial": "str",
+    "not_before": "str",          # ISO-8601 UTC
+    "not_after": "str",
+    "has_private_key": "bool",
+    "key_provider": "str?",       # CSP/KSP name (not localized)
+    "ekus": "list[str]",          # OIDs
+    "key_usage": "list[str]",     # RFC 5280 names: digital_signature, key_encipherment, ...
+    "template_oid": "str?",       # from extension 1.3.6.1.4.1.311.21.7
+    "template_name": "str?",      # from extension 1.3.6.1.4.1.311.20.2 (v1 template name)
+    "san_dns": "list[str]",
+    "key_acl": "list[dict]",      # [{sid, rights: [read|full_control|...]}]
+    "archived": "bool",
+    "gpo_placed": "bool?",        # Root store only: present in the group-policy physical store
+    "der_b64": "str",
+}
+
+# Records that appear inside read data, field by field. Both agents emit
+# exactly these names; Python code never sees agent-specific shapes.
+RECORDS = {
+    "cert": CERT_FIELDS,
+    "key_ace": {"sid": "str", "rights": "list[str]"},          # rights: read|full_control|...
+    "site": {"id": "int", "name": "str", "state": "str",
+             "log_directory": "str",                            # as configured (may hold %vars%)
+             "log_directory_expanded": "str",                   # expanded
+             "log_format": "str",
+             "bindings": "list[dict]",                          # {protocol, binding_information}
+             "applications": "list[dict]"},                     # {path, pool, physical_path}
+    "pool": {"name": "str", "state": "str",                     # Started|Stopped|Starting|Stopping|Unknown
+             "auto_start": "bool", "start_mode": "str",         # OnDemand|AlwaysRunning
+             "identity_type": "str",                            # ApplicationPoolIdentity|NetworkService|LocalSystem|LocalService|SpecificUser
+             "user_name": "str?", "rapid_fail_protection": "bool?"},
+    "service": {"exists": "bool", "status": "str?",             # Running|Stopped|StartPending|StopPending|Paused|...
+                "start_mode": "str?",                           # Auto|Manual|Disabled|Boot|System
+                "image_path": "str?", "account": "str?"},
+    "registry_value": {"type": "str", "value": "any"},          # REG_DWORD -> int, REG_MULTI_SZ -> list[str], REG_BINARY -> base64 str
+    "iis_origin": {"path": "str", "is_default": "bool"},        # config path the effective value comes from
+    "event": {"id": "int", "provider": "str", "log": "str", "time": "str",
+              "record_id": "int", "level": "int", "properties": "list"},
+    "file": {"path": "str", "size": "int", "modified": "str", "offset": "int",
+             "content": "str", "truncated": "bool", "encoding": "str"},
+    "ace": {"sid": "str", "rights": "list[str]", "type": "str", "inherited": "bool"},
+    "backup_run": {"run_id": "str", "created": "str", "items": "list[dict]"},
+    # backup item: {id, kind, source, file, restore: {kind, args}}
+}
+
+# kind -> (category, args spec, result spec). For reads the result spec
+# describes ``data``; for ensures it describes ``before`` / ``after``.
+KINDS = {
+    # ---------------------------------------------------------------- reads
+    "system": (READ, {}, {
+        "hostname": "str", "fqdn": "str", "domain_role": "int",
+        "os_version": "str", "last_boot": "str", "now": "str",
+        "installed_roles": "list[str]", "agent": "str"}),
+    "registry_key": (READ, {"path": "str", "names": "list[str]?", "recurse": "bool?"}, {
+        "exists": "bool", "last_write": "str?", "values": "dict", "subkeys": "list[str]"}),
+    "iis_sites": (READ, {}, {"sites": "list[dict]"}),
+    "iis_config": (READ, {"section": "str", "location": "str", "attributes": "list[str]?"}, {
+        "attributes": "dict", "origin": "dict", "locked": "bool?"}),
+    "app_pools": (READ, {"names": "list[str]?"}, {"pools": "list[dict]"}),
+    "services": (READ, {"names": "list[str]"}, {"services": "dict"}),
+    "cert_store": (READ, {"store": "str", "location": "enum:LocalMachine|CurrentUser?",
+                          "include_archived": "bool?", "include_acl": "bool?"}, {
+        "certs": "list[dict]"}),
+    "cert_chain": (READ, {"thumbprint": "str", "store": "str", "online": "bool?"}, {
+        "status": "list[str]", "elements": "list[dict]", "urls": "list[str]"}),
+    "user_right": (READ, {"right": "str"}, {
+        "holders": "list[str]", "gpo_defined": "bool", "gpo_holders": "list[str]",
+        "gpo_source": "str?"}),
+    "events": (READ, {"log": "str", "provider": "str?", "ids": "list[int]?",
+                      "since_hours": "int?", "max": "int?"}, {
+        "events": "list[dict]", "log_exists": "bool", "log_enabled": "bool?"}),
+    "file_tail": (READ, {"directory": "str", "pattern": "str", "max_bytes": "int?",
+                         "since": "str?", "max_files": "int?"}, {
+        "files": "list[dict]"}),
+    "folder_acl": (READ, {"path": "str"}, {"owner_sid": "str", "aces": "list[dict]"}),
+    "ad_account": (READ, {"account": "str"}, {
+        "status": "enum:known|unknown", "reason": "str?", "locked": "bool?",
+        "password_expired": "bool?", "disabled": "bool?", "sid": "str?"}),
+    "resolve_principal": (READ, {"names": "list[str]"}, {"principals": "dict"}),
+    "backups": (READ, {"run_id": "str?"}, {"runs": "list[dict]"}),
+    # -------------------------------------------------------------- ensures
+    "registry_value": (ENSURE, {"path": "str", "name": "str",
+                                "type": "enum:REG_DWORD|REG_SZ|REG_EXPAND_SZ|REG_MULTI_SZ|REG_QWORD",
+                                "value": "any", "state": "enum:present|absent?"}, {"value": "any"}),
+    "iis_property": (ENSURE, {"section": "str", "location": "str", "commit_path": "str",
+                              "attributes": "dict"}, {"attributes": "dict"}),
+    "user_right_grant": (ENSURE, {"right": "str", "add": "list[str]?", "remove": "list[str]?", "override_gpo": "bool?"}, {
+        "holders": "list[str]"}),
+    "app_pool_state": (ENSURE, {"name": "str", "state": "enum:started|stopped|recycled?",
+                          "auto_start": "bool?"}, {"state": "str", "auto_start": "bool"}),
+    "service_state": (ENSURE, {"name": "str", "state": "enum:running|stopped|restarted?",
+                         "start_mode": "enum:auto|manual|disabled?"}, {
+        "status": "str", "start_mode": "str"}),
+    "cert_move": (ENSURE, {"thumbprint": "str", "from_store": "str", "to_store": "str"}, {
+        "stores": "list[str]"}),
+    "key_acl_grant": (ENSURE, {"thumbprint": "str", "store": "str", "sid": "str",
+                         "rights": "enum:read|full_control"}, {"key_acl": "list[dict]"}),
+    "folder_acl_grant": (ENSURE, {"path": "str", "sid": "str",
+                            "rights": "enum:read|modify|full_control"}, {"aces": "list[dict]"}),
+    "event_log_state": (ENSURE, {"log": "str", "enabled": "bool"}, {"enabled": "bool"}),
+    "iis_reset": (ENSURE, {}, {"reset_at": "str?"}),
+    "cert_enroll": (ENSURE, {"ca": "str", "template": "str", "subject": "str",
+                             "san_dns": "list[str]?", "context": "enum:machine|user",
+                             "provider": "str?", "replaces": "str?",
+                             "exportable": "bool?"}, {"thumbprint": "str?"}),
+    "cert_archive": (ENSURE, {"thumbprint": "str", "store": "str"}, {"archived": "bool"}),
+    "restore": (ENSURE, {"run_id": "str", "items": "list[str]?"}, {"restored": "list[str]"}),
+    "reboot": (ENSURE, {"reason": "str?"}, {"last_boot": "str"}),
+    "lab_inject": (ENSURE, {"fail_ensure": "int?", "drop_connection": "bool?",
+                            "latency": "any?", "clear": "bool?"}, {"inject": "dict"}),
+}
+
+REQUEST_SPEC = {"version": "int", "check_mode": "bool", "run_id": "str?",
+                "lock": "bool?", "ops": "list[dict]"}
+OP_SPEC = {"id": "str", "kind": "str", "args": "dict?"}
+RESPONSE_SPEC = {"version": "int", "results": "list[dict]", "agent": "str?",
+                 "elapsed_ms": "int?"}
+RESULT_SPEC = {"id": "str", "kind": "str", "status": "enum:ok|failed|not_run",
+               "data": "dict?", "changed": "bool?", "before": "dict?", "after": "dict?",
+               "backup": "str?", "error": "dict?", "warnings": "list[str]?"}
+ERROR_SPEC = {"code": "str", "message": "str"}
+
+
+def is_read(kind):
+    return KINDS[kind][0] == READ
+
+
+def kinds_of(category):
+    return sorted(k for k, v in KINDS.items() if v[0] == category)
