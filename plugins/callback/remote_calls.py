@@ -22,7 +22,7 @@ options:
   output_file:
     description:
       - Path of a JSON file to write the counts to at the end of the run
-        (C({"hosts": {host: total}, "tasks": {host: {task: count}}, "total": n})).
+        with keys C(hosts) (total per host), C(tasks) (per host and task) and C(total).
     type: path
     env:
       - name: NDES_REMOTE_CALLS_FILE

@@ -18,13 +18,17 @@ description:
 options: {}
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: [windows, posix]
 author:
-  - ndes.scep contributors
+  - ndes.scep contributors (@ndes-scep)
 notes:
   - The Windows agent needs the C(ansible.windows) collection on the controller.
 seealso:

@@ -101,7 +101,7 @@ class Lab:
             "PATH": BIN + os.pathsep + run_env.get("PATH", ""),
         })
         run_env.update(env or {})
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env, cwd=self.base, timeout=600)
+        proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=run_env, cwd=self.base, timeout=600)
         counts = {}
         if os.path.exists(counts_file):
             with open(counts_file, encoding="utf-8") as handle:

@@ -7,9 +7,15 @@ ansible-test runs this as ``get_pip_<version>.py`` inside a fresh virtualenv wit
 arguments; we bootstrap pip from the standard library and install what was asked.
 """
 import ensurepip
+import os
 import subprocess
 import sys
 
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
 ensurepip.bootstrap(upgrade=True)
 args = [arg for arg in sys.argv[1:] if arg not in ("--no-setuptools", "--no-wheel")]
+# ansible-test runs pip with a reduced environment; keep the machine's CA bundle.
+if os.path.exists(CA_BUNDLE) and "--cert" not in args:
+    args = ["--cert", CA_BUNDLE] + args
 sys.exit(subprocess.call([sys.executable, "-m", "pip", "install"] + args))

@@ -137,19 +137,19 @@ KINDS = {
                                 "value": "any", "state": "enum:present|absent?"}, {"value": "any"}),
     "iis_property": (ENSURE, {"section": "str", "location": "str", "commit_path": "str",
                               "attributes": "dict"}, {"attributes": "dict"}),
-    "user_right_grant": (ENSURE, {"right": "str", "add": "list[str]?", "remove": "list[str]?", "override_gpo": "bool?"}, {
-        "holders": "list[str]"}),
+    "user_right_grant": (ENSURE, {"right": "str", "add": "list[str]?", "remove": "list[str]?",
+                                  "override_gpo": "bool?"}, {"holders": "list[str]"}),
     "app_pool_state": (ENSURE, {"name": "str", "state": "enum:started|stopped|recycled?",
-                          "auto_start": "bool?"}, {"state": "str", "auto_start": "bool"}),
+                                "auto_start": "bool?"}, {"state": "str", "auto_start": "bool"}),
     "service_state": (ENSURE, {"name": "str", "state": "enum:running|stopped|restarted?",
-                         "start_mode": "enum:auto|manual|disabled?"}, {
+                               "start_mode": "enum:auto|manual|disabled?"}, {
         "status": "str", "start_mode": "str"}),
     "cert_move": (ENSURE, {"thumbprint": "str", "from_store": "str", "to_store": "str"}, {
         "stores": "list[str]"}),
     "key_acl_grant": (ENSURE, {"thumbprint": "str", "store": "str", "sid": "str",
-                         "rights": "enum:read|full_control"}, {"key_acl": "list[dict]"}),
+                               "rights": "enum:read|full_control"}, {"key_acl": "list[dict]"}),
     "folder_acl_grant": (ENSURE, {"path": "str", "sid": "str",
-                            "rights": "enum:read|modify|full_control"}, {"aces": "list[dict]"}),
+                                  "rights": "enum:read|modify|full_control"}, {"aces": "list[dict]"}),
     "event_log_state": (ENSURE, {"log": "str", "enabled": "bool"}, {"enabled": "bool"}),
     "iis_reset": (ENSURE, {}, {"reset_at": "str?"}),
     "cert_enroll": (ENSURE, {"ca": "str", "template": "str", "subject": "str",
