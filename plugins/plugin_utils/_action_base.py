@@ -122,6 +122,12 @@ class NdesAction(ActionBase):
             raise AgentError("The %s agent answered outside the contract: %s" % (self.agent.kind, exc))
         return {item["id"]: item for item in response["results"]}
 
+    def apply(self, ops, lock=True):
+        """Send ensures (and any reads they need) in one call; return an EnsureOutcome."""
+        results = self.call_agent(ops, lock=lock)
+        ensure_ids = [op_id for op_id, kind, _args in ops if not contract.is_read(kind)]
+        return EnsureOutcome({i: results[i] for i in ensure_ids}, ops, self.run_id), results
+
     def _execute_agent(self, request):
         self._remote_calls += 1
         if self.agent.kind == "windows":
@@ -167,6 +173,64 @@ def _windows_payload(module_result):
     if isinstance(result, dict) and "version" in result:
         return result
     return None
+
+
+class EnsureOutcome:
+    """What a batch of ensures did, shaped for a module result."""
+
+    def __init__(self, results, ops, run_id):
+        self.results = results
+        self.ops = ops
+        self.run_id = run_id
+
+    @property
+    def changed(self):
+        return any(r.get("changed") for r in self.results.values())
+
+    @property
+    def failed(self):
+        return next((r for r in self.results.values() if r["status"] == contract.STATUS_FAILED), None)
+
+    @property
+    def not_run(self):
+        return [r["id"] for r in self.results.values() if r["status"] == contract.STATUS_NOT_RUN]
+
+    def backups(self):
+        return [r["backup"] for r in self.results.values() if r.get("backup")]
+
+    def diff(self):
+        before, after = {}, {}
+        for op_id, result in self.results.items():
+            if result.get("changed"):
+                before[op_id] = result.get("before")
+                after[op_id] = result.get("after")
+        return {"before": before, "after": after}
+
+    def changes(self):
+        return [
+            {"id": op_id, "kind": r["kind"], "before": r.get("before"), "after": r.get("after"),
+             "backup": r.get("backup")}
+            for op_id, r in self.results.items() if r.get("changed")
+        ]
+
+    def as_result(self):
+        result = {
+            "changed": self.changed,
+            "diff": self.diff(),
+            "changes": self.changes(),
+            "backup": {"run_id": self.run_id, "items": self.backups()} if self.backups() else None,
+        }
+        warnings = [w for r in self.results.values() for w in (r.get("warnings") or [])]
+        if warnings:
+            result["warnings"] = warnings
+        failed = self.failed
+        if failed:
+            result["failed"] = True
+            result["msg"] = "%s failed (%s): %s. Nothing after it was attempted (%s). Changes made before it are " \
+                            "backed up under run %s; rerun to converge or restore with playbooks/rollback.yml." % (
+                                failed["id"], failed["error"]["code"], failed["error"]["message"],
+                                ", ".join(self.not_run) or "none", self.run_id)
+        return result
 
 
 def ensure_failed(results):

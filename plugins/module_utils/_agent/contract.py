@@ -135,8 +135,12 @@ KINDS = {
     "registry_value": (ENSURE, {"path": "str", "name": "str",
                                 "type": "enum:REG_DWORD|REG_SZ|REG_EXPAND_SZ|REG_MULTI_SZ|REG_QWORD",
                                 "value": "any", "state": "enum:present|absent?"}, {"value": "any"}),
+    # location: where before/after effective values are read; commit_path: the config
+    # file written (MACHINE/WEBROOT/APPHOST or a site/app config path's web.config);
+    # commit_location: for APPHOST, the <location path> written ("" = global section,
+    # default = location).
     "iis_property": (ENSURE, {"section": "str", "location": "str", "commit_path": "str",
-                              "attributes": "dict"}, {"attributes": "dict"}),
+                              "commit_location": "str?", "attributes": "dict"}, {"attributes": "dict"}),
     "user_right_grant": (ENSURE, {"right": "str", "add": "list[str]?", "remove": "list[str]?",
                                   "override_gpo": "bool?"}, {"holders": "list[str]"}),
     "app_pool_state": (ENSURE, {"name": "str", "state": "enum:started|stopped|recycled?",
