@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Principals of the lab: well-known SIDs, virtual accounts, and the AD accounts in state/ad.json."""
+from __future__ import annotations
+
+import hashlib
+import struct
+
+from ansible_collections.ndes.scep.plugins.module_utils._lab import layout, store
+
+IIS_IUSRS = "S-1-5-32-568"
+ADMINISTRATORS = "S-1-5-32-544"
+USERS = "S-1-5-32-545"
+SYSTEM = "S-1-5-18"
+LOCAL_SERVICE = "S-1-5-19"
+NETWORK_SERVICE = "S-1-5-20"
+SERVICE = "S-1-5-6"
+CREATOR_OWNER = "S-1-3-0"
+EVERYONE = "S-1-1-0"
+IUSR = "S-1-5-17"
+
+WELL_KNOWN = {
+    "everyone": EVERYONE,
+    "creator owner": CREATOR_OWNER,
+    "nt authority\\system": SYSTEM, "system": SYSTEM, "localsystem": SYSTEM,
+    "nt authority\\local service": LOCAL_SERVICE, "local service": LOCAL_SERVICE,
+    "nt authority\\network service": NETWORK_SERVICE, "network service": NETWORK_SERVICE,
+    "nt authority\\service": SERVICE,
+    "nt authority\\iusr": IUSR, "iusr": IUSR,
+    "builtin\\administrators": ADMINISTRATORS, "administrators": ADMINISTRATORS,
+    "builtin\\users": USERS, "users": USERS,
+    "builtin\\iis_iusrs": IIS_IUSRS, "iis_iusrs": IIS_IUSRS,
+    "builtin\\backup operators": "S-1-5-32-551",
+    "builtin\\performance log users": "S-1-5-32-559",
+}
+
+# userAccountControl / msDS-User-Account-Control-Computed bits.
+UF_ACCOUNTDISABLE = 0x2
+UF_LOCKOUT = 0x10
+UF_PASSWORD_EXPIRED = 0x800000
+
+
+def _hash_sid(prefix, name):
+    digest = hashlib.sha1(name.encode("utf-16-le")).digest()
+    return prefix + "-" + "-".join(str(v) for v in struct.unpack("<5I", digest))
+
+
+def service_sid(name):
+    """NT SERVICE\\<name>: S-1-5-80 + SHA-1 of the upper-case name (UTF-16LE)."""
+    return _hash_sid("S-1-5-80", name.upper())
+
+
+def app_pool_sid(name):
+    """IIS APPPOOL\\<name>: S-1-5-82 + SHA-1 of the lower-case name (UTF-16LE)."""
+    return _hash_sid("S-1-5-82", name.lower())
+
+
+def load_ad(root):
+    return store.load(root, layout.AD, {"reachable": False, "accounts": {}})
+
+
+def split_account(account):
+    """``CONTOSO\\svc`` / ``svc@contoso.com`` -> (domain or None, user)."""
+    if "\\" in account:
+        domain, user = account.split("\\", 1)
+        return domain, user
+    if "@" in account:
+        user, domain = account.split("@", 1)
+        return domain, user
+    return None, account
+
+
+def _domain_matches(ad, domain):
+    if domain is None:
+        return True
+    low = domain.lower()
+    return low in (ad.get("netbios", "").lower(), ad.get("dns", "").lower())
+
+
+def find_account(ad, account):
+    domain, user = split_account(account)
+    if not _domain_matches(ad, domain):
+        return None
+    for name, entry in ad.get("accounts", {}).items():
+        if name.lower() == user.lower():
+            return entry
+    return None
+
+
+def resolve(root, name, ad=None):
+    """SID for an account name (LSA lookup semantics), or None."""
+    if name.upper().startswith("S-1-"):
+        return name.upper()
+    low = name.strip().lower()
+    if low in WELL_KNOWN:
+        return WELL_KNOWN[low]
+    if low.startswith("nt service\\"):
+        return service_sid(name.split("\\", 1)[1])
+    if low.startswith("iis apppool\\"):
+        return app_pool_sid(name.split("\\", 1)[1])
+    ad = ad if ad is not None else load_ad(root)
+    entry = find_account(ad, name)
+    return entry["sid"] if entry else None
+
+
+def ad_account(root, account):
+    """The ``ad_account`` read; raises KeyError when AD answers that the account does not exist."""
+    ad = load_ad(root)
+    if not ad.get("reachable"):
+        return {"status": "unknown", "reason": ad.get("reason") or "no domain controller could be reached",
+                "locked": None, "password_expired": None, "disabled": None, "sid": None}
+    entry = find_account(ad, account)
+    if entry is None:
+        raise KeyError(account)
+    computed = entry.get("msds_user_account_control_computed", 0)
+    uac = entry.get("user_account_control", 0x200)
+    return {"status": "known", "reason": None,
+            "locked": bool(computed & UF_LOCKOUT),
+            "password_expired": bool(computed & UF_PASSWORD_EXPIRED),
+            "disabled": bool(uac & UF_ACCOUNTDISABLE),
+            "sid": entry["sid"]}
