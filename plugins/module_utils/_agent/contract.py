@@ -105,7 +105,8 @@ KINDS = {
         "os_version": "str", "last_boot": "str", "now": "str",
         "installed_roles": "list[str]", "agent": "str"}),
     "registry_key": (READ, {"path": "str", "names": "list[str]?", "recurse": "bool?"}, {
-        "exists": "bool", "last_write": "str?", "values": "dict", "subkeys": "list[str]"}),
+        "exists": "bool", "last_write": "str?", "values": "dict", "subkeys": "list[str]",
+        "tree": "dict?"}),    # recurse: {subkey: {values, last_write, subkeys: {..same..}}}
     "iis_sites": (READ, {}, {"sites": "list[dict]"}),
     "iis_config": (READ, {"section": "str", "location": "str", "attributes": "list[str]?"}, {
         "attributes": "dict", "origin": "dict", "locked": "bool?"}),
@@ -115,7 +116,8 @@ KINDS = {
                           "include_archived": "bool?", "include_acl": "bool?"}, {
         "certs": "list[dict]"}),
     "cert_chain": (READ, {"thumbprint": "str", "store": "str", "online": "bool?"}, {
-        "status": "list[str]", "elements": "list[dict]", "urls": "list[str]"}),
+        "status": "list[str]", "elements": "list[dict]", "urls": "list[str]",
+        "resolved": "dict?"}),
     "user_right": (READ, {"right": "str"}, {
         "holders": "list[str]", "gpo_defined": "bool", "gpo_holders": "list[str]",
         "gpo_source": "str?"}),
@@ -124,12 +126,12 @@ KINDS = {
         "events": "list[dict]", "log_exists": "bool", "log_enabled": "bool?"}),
     "file_tail": (READ, {"directory": "str", "pattern": "str", "max_bytes": "int?",
                          "since": "str?", "max_files": "int?"}, {
-        "files": "list[dict]"}),
+        "files": "list[dict]", "resolved": "dict?"}),
     "folder_acl": (READ, {"path": "str"}, {"owner_sid": "str", "aces": "list[dict]"}),
     "ad_account": (READ, {"account": "str"}, {
         "status": "enum:known|unknown", "reason": "str?", "locked": "bool?",
-        "password_expired": "bool?", "disabled": "bool?", "sid": "str?"}),
-    "resolve_principal": (READ, {"names": "list[str]"}, {"principals": "dict"}),
+        "password_expired": "bool?", "disabled": "bool?", "sid": "str?", "resolved": "dict?"}),
+    "resolve_principal": (READ, {"names": "list[str]"}, {"principals": "dict", "resolved": "dict?"}),
     "backups": (READ, {"run_id": "str?"}, {"runs": "list[dict]"}),
     # -------------------------------------------------------------- ensures
     "registry_value": (ENSURE, {"path": "str", "name": "str",
@@ -166,6 +168,51 @@ KINDS = {
     "lab_inject": (ENSURE, {"fail_ensure": "int?", "drop_connection": "bool?",
                             "latency": "any?", "clear": "bool?"}, {"inject": "dict"}),
 }
+
+# ------------------------------------------------------------ placeholders
+# A read whose argument depends on another read of the same request (the
+# certificate a registry value names, the account an app pool runs as, the
+# folder a site logs to) carries a placeholder instead of the value, so that
+# gathering stays ONE request. The agent resolves it on the host before it
+# runs the op; the op's data then carries ``resolved: {arg: value}``. A
+# placeholder that cannot be resolved fails the op with ``not_found`` and a
+# message that starts with ``placeholder``. A placeholder is a string
+# ``@<name>:<parameter>``; only the (kind, arg) pairs below accept one
+# (list args: any element); anywhere else the string is taken literally.
+PLACEHOLDERS = {
+    # name: what the agent substitutes
+    "registry": "@registry:<HKLM\\key path>\\<value name> -> the value's data (REG_SZ); "
+                "for a thumbprint arg every non-hex character is dropped and the rest upper-cased",
+    "pool_user": "@pool_user:<app pool name> -> the pool's processModel userName when its "
+                 "identityType is SpecificUser (else not_found)",
+    "site_log_folder": "@site_log_folder:<site name> -> the site's W3C log folder: its expanded "
+                       "logFile directory + \\W3SVC<site id>",
+}
+PLACEHOLDER_ARGS = {
+    ("cert_chain", "thumbprint"): ("registry",),
+    ("ad_account", "account"): ("pool_user",),
+    ("resolve_principal", "names"): ("pool_user",),
+    ("file_tail", "directory"): ("site_log_folder",),
+}
+PLACEHOLDER_PREFIX = "@"
+
+
+def placeholder(name, parameter):
+    """The placeholder string ``@name:parameter`` (name from PLACEHOLDERS)."""
+    if name not in PLACEHOLDERS:
+        raise ValueError("unknown placeholder %r (known: %s)" % (name, ", ".join(sorted(PLACEHOLDERS))))
+    return "%s%s:%s" % (PLACEHOLDER_PREFIX, name, parameter)
+
+
+def split_placeholder(kind, arg, value):
+    """``(name, parameter)`` when ``value`` is a placeholder this (kind, arg) accepts, else None."""
+    if not isinstance(value, str) or not value.startswith(PLACEHOLDER_PREFIX):
+        return None
+    name, sep, parameter = value[len(PLACEHOLDER_PREFIX):].partition(":")
+    if not sep or name not in PLACEHOLDER_ARGS.get((kind, arg), ()):
+        return None
+    return name, parameter
+
 
 REQUEST_SPEC = {"version": "int", "check_mode": "bool", "run_id": "str?",
                 "lock": "bool?", "ops": "list[dict]"}

@@ -81,7 +81,6 @@ HTTPERR_SOFTWARE = "Microsoft HTTP API"
 
 _UTC = _dt.timezone.utc
 _NL = b"\n"
-_HASH_NL = b"\n#"
 
 
 class W3CRecord(dict):
@@ -299,57 +298,65 @@ class W3CReader:
             yield from self._chunk(tail, len(tail), final=True)
 
     def _chunk(self, buf, end, final=False):
-        """Records of buf[0:end]; every line in it ends with LF unless ``final``."""
+        """Records of buf[0:end]; every line in it ends with LF unless ``final``.
+
+        Directive lines are found with a one-byte search for ``#`` at a line
+        start; line numbers come from counting LFs between positions already
+        visited, so every byte is counted once.
+        """
         stats = self.stats
-        line_base = stats.lines          # lines before this chunk
-        nl_count = buf.count(_NL, 0, end)
-        stats.lines += nl_count + (1 if final and end and buf[end - 1:end] != _NL else 0)
-        pos = 0
-        counted_pos = 0
-        counted_lines = line_base
-        low = None
         needles = self._needles
-        if needles is not None and self.ignore_case:
-            low = buf.lower()
-        hay = low if low is not None else buf
+        hay = buf.lower() if (needles is not None and self.ignore_case) else buf
+        lines_before = stats.lines
+        counted_pos = 0
+        counted_lines = lines_before      # lines that end before counted_pos
+        directives = inspected = 0
+        pos = 0
         while pos < end:
-            if buf[pos] == 0x23:  # '#': directive line
-                le = buf.find(_NL, pos, end)
-                if le < 0:
-                    le = end
-                counted_lines += buf.count(_NL, counted_pos, pos)
-                counted_pos = pos
-                self._directive(buf[pos:le], counted_lines + 1)
-                pos = le + 1
-                continue
-            h = buf.find(_HASH_NL, pos, end)
-            seg_end = h + 1 if h >= 0 else end
-            if needles is None:
-                counted_lines += buf.count(_NL, counted_pos, pos)
-                counted_pos = pos
-                line_no = counted_lines
-                items = buf[pos:seg_end].split(_NL)
-                if buf[seg_end - 1] == 0x0A:
-                    items.pop()  # split() of a segment ending with LF leaves one empty item
-                for raw in items:
-                    line_no += 1
-                    rec = self._data_bytes(raw, line_no)
-                    if rec is not None:
-                        yield rec
-            else:
-                seg_lines = buf.count(_NL, pos, seg_end)
-                if seg_end == end and final and buf[end - 1:end] != _NL:
-                    seg_lines += 1
-                inspected = 0
-                for ls, le in self._matching_lines(buf, hay, needles, pos, seg_end):
-                    counted_lines += buf.count(_NL, counted_pos, ls)
-                    counted_pos = ls
-                    inspected += 1
-                    rec = self._data_bytes(buf[ls:le], counted_lines + 1)
-                    if rec is not None:
-                        yield rec
-                stats.prefiltered += seg_lines - inspected
-            pos = seg_end
+            h = buf.find(b"#", pos, end)
+            while h > 0 and buf[h - 1] != 0x0A:
+                h = buf.find(b"#", h + 1, end)
+            seg_end = end if h < 0 else h
+            if seg_end > pos:
+                if needles is None:
+                    counted_lines += buf.count(_NL, counted_pos, pos)
+                    counted_pos = pos
+                    # one decode per segment; split on LF only (str.splitlines would also split on
+                    # U+2028, FF, ... inside a value)
+                    items = buf[pos:seg_end].decode(self.encoding, self.errors).split("\n")
+                    if buf[seg_end - 1] == 0x0A:
+                        items.pop()  # split() of a segment ending with LF leaves one empty item
+                    line_no = counted_lines
+                    data_text = self._data_text
+                    for text in items:
+                        line_no += 1
+                        rec = data_text(text, line_no)
+                        if rec is not None:
+                            yield rec
+                else:
+                    for ls, le in self._matching_lines(buf, hay, needles, pos, seg_end):
+                        counted_lines += buf.count(_NL, counted_pos, ls)
+                        counted_pos = ls
+                        inspected += 1
+                        rec = self._data_bytes(buf[ls:le], counted_lines + 1)
+                        if rec is not None:
+                            yield rec
+            if h < 0:
+                break
+            counted_lines += buf.count(_NL, counted_pos, h)
+            counted_pos = h
+            le = buf.find(_NL, h, end)
+            if le < 0:
+                le = end
+            directives += 1
+            self._directive(buf[h:le], counted_lines + 1)
+            pos = le + 1
+        chunk_lines = counted_lines - lines_before + buf.count(_NL, counted_pos, end)
+        if final and end:
+            chunk_lines += 1  # the last line has no terminator
+        stats.lines = lines_before + chunk_lines
+        if needles is not None:
+            stats.prefiltered += chunk_lines - directives - inspected
 
     @staticmethod
     def _matching_lines(buf, hay, needles, start, stop):
@@ -438,7 +445,9 @@ class W3CReader:
         name = name.strip().lower()
         value = value.strip()
         if name == "software":
-            self._new_block(line_no)
+            blk = self._block
+            if blk is None or blk["software"] is not None or self._block_has_fields:
+                self._new_block(line_no)
             self._block["software"] = value
             self._block_has_fields = False
             if stats.kind is None:

@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for ndes.scep.capi2_log (decisions in module_utils/_ndes/fixes/capi2_log.py)."""
+from __future__ import annotations
+
+from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import capi2_log as fix
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+
+
+class ActionModule(FixAction):
+    FIX = fix
+    ARGUMENT_SPEC = {
+        "enabled": {"type": "bool", "default": True},
+        "facts": FACTS_OPTION,
+    }

@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one exception the lab agent's op handlers raise: a contract error code plus a message that says what to do."""
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    def __init__(self, code, message):
+        super(AgentError, self).__init__(message)
+        self.code = code
+        self.message = message
+
+
+class LabNotFound(Exception):
+    """The root given to the agent holds no lab."""

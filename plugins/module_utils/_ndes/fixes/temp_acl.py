@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""TEMP_ACL: NetworkService (S-1-5-20) can write C:\\Windows\\Temp (Modify)."""
+from __future__ import annotations
+
+from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import _common as c
+
+SECTIONS = ("temp_acl",)
+RIGHT_RANK = {"read": 0, "modify": 1, "full_control": 2}
+
+
+def _default_path(args, facts):
+    return args.get("path") or c.dig(facts, "temp_acl.path") or "C:\\Windows\\Temp"
+
+
+def settings(args):
+    return {"temp_dir": args["path"]} if args.get("path") else {}
+
+
+def reads(args, facts):
+    """Facts only say whether NetworkService can write the folder; other SIDs or rights read the ACL."""
+    if c.norm_sid(args["sid"]) == c.NETWORK_SERVICE and args["rights"] == "modify":
+        if facts is None:
+            return []
+        same_path = not args.get("path") or args["path"].lower() == c.dig(facts, "temp_acl.path", "").lower()
+        if same_path and c.dig(facts, "temp_acl.network_service_can_write") is not None:
+            return []
+    return [("acl", "folder_acl", {"path": _default_path(args, facts)})]
+
+
+def has_right(aces, sid, rights):
+    want = RIGHT_RANK[rights]
+    for ace in aces or []:
+        if c.norm_sid(ace.get("sid", "")) == sid and (ace.get("type") or "allow").lower() == "allow":
+            if any(RIGHT_RANK.get(r, -1) >= want for r in ace.get("rights") or []):
+                return True
+    return False
+
+
+def plan(args, facts, reads):
+    result = c.Plan()
+    if not c.is_sid(args["sid"]):
+        raise c.FixError("sid %r is not a SID (S-1-5-20 is NetworkService)." % args["sid"])
+    sid, path = c.norm_sid(args["sid"]), _default_path(args, facts)
+    if reads and "acl" in reads:
+        granted = has_right(c.read_data(reads, "acl", "the ACL of %s" % path).get("aces"), sid, args["rights"])
+    else:
+        granted = c.dig(facts, "temp_acl.network_service_can_write")
+    result.fields.update({"path": path, "sid": sid, "rights": args["rights"], "granted_before": granted})
+    if granted is not True:
+        result.ensure("acl", "folder_acl_grant", {"path": path, "sid": sid, "rights": args["rights"]})
+        result.restarts.append(c.restart("app_pool", c.dig(facts, "settings.scep_pool", "SCEP"), "recycle",
+                                         "the pool crashed writing to the folder (WAS 5009); start it again"))
+    return result
+
+
+def finish(args, plan, results):
+    aces = c.ensure_after(results, "acl").get("aces")
+    if not has_right(aces, plan.fields["sid"], args["rights"]):
+        return {}, "%s still lacks %s on %s after the grant; check the agent's rights on the folder and rerun." % (
+            plan.fields["sid"], args["rights"], plan.fields["path"])
+    return {}, None

@@ -1,0 +1,115 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of ndes.scep.mscep_templates (the action plugin does the work)."""
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mscep_templates
+short_description: Set the MSCEP SignatureTemplate, EncryptionTemplate and GeneralPurposeTemplate values
+version_added: 0.1.0
+description:
+  - Fixes C(MSCEP_TEMPLATES). Sets C(SignatureTemplate), C(EncryptionTemplate) and C(GeneralPurposeTemplate)
+    (REG_SZ under C(HKLM\SOFTWARE\Microsoft\Cryptography\MSCEP)) to the certificate template O(template).
+  - The registry key is backed up first. NDES reads the values at start, so RV(restarts) asks for an IIS reset.
+options:
+  template:
+    description:
+      - The template I(name) (not its display name) the Intune SCEP profile uses, as C(certutil -template) lists it.
+    type: str
+    required: true
+  facts:
+    description:
+      - The C(ndes) facts of M(ndes.scep.info) (C(ansible_facts.ndes)); the remediate role passes them.
+      - With facts the module decides on the controller and sends only the changes it needs in ONE agent call,
+        or makes no call at all when the facts show nothing to do. The changes are idempotent and report
+        before and after, so facts gathered earlier in the play are safe to pass.
+      - Without facts it first reads what it needs (one call), then changes what must change (one more call).
+    type: dict
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: The agent predicts each change; nothing is written and no backup is made.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: [windows, posix]
+    details: A Windows NDES server, or a lab NDES on a Linux host (host variable C(ndes_lab_root)).
+author:
+  - ndes.scep contributors (@ndes-scep)
+seealso:
+  - module: ndes.scep.info
+  - module: ndes.scep.iis_restart
+"""
+
+EXAMPLES = r"""
+- name: Point NDES at the Intune SCEP template
+  ndes.scep.mscep_templates:
+    template: NDESIntune
+    facts: "{{ ansible_facts.ndes }}"
+  notify: Reset IIS
+"""
+
+RETURN = r"""
+template:
+  description: The template name set.
+  returned: success
+  type: str
+  sample: NDESIntune
+before:
+  description: The three values before.
+  returned: success
+  type: dict
+  sample: {"SignatureTemplate": "IPSECIntermediateOffline", "EncryptionTemplate": "IPSECIntermediateOffline",
+           "GeneralPurposeTemplate": "IPSECIntermediateOffline"}
+changes:
+  description: Each change made (or, in check mode, that would be made), with its state before and after.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "grant", "kind": "user_right_grant", "before": {"holders": ["S-1-5-32-544"]},
+            "after": {"holders": ["S-1-5-32-544", "S-1-5-32-568"]},
+            "backup": "C:\\ProgramData\\ndes.scep\\backups\\20261125T210000Z-3f2a\\user_right.json"}]
+backup:
+  description:
+    - The backups written on the host before the changes, under one folder per run (C(run_id)); null when
+      nothing changed. C(playbooks/rollback.yml) restores them by run id.
+  returned: always
+  type: dict
+  sample: {"run_id": "20261125T210000Z-3f2a", "items": ["C:\\ProgramData\\ndes.scep\\backups\\20261125T210000Z-3f2a\\item.json"]}
+restart_required:
+  description: Whether something must be restarted for the change to take effect (see RV(restarts)).
+  returned: always
+  type: bool
+  sample: true
+restarts:
+  description:
+    - What to restart and why; the remediate role's handlers act on it (M(ndes.scep.iis_restart)).
+    - C(kind) is C(app_pool), C(service), C(iis) or C(connector); C(action) is C(recycle), C(start), C(restart),
+      C(reset) or C(reinstall) (a manual step, reported only).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"kind": "app_pool", "name": "SCEP", "action": "recycle", "reason": "..."}]
+reboot_required:
+  description: Whether the host must reboot for a value set to take effect (see RV(reboot_reasons)).
+  returned: always
+  type: bool
+  sample: false
+reboot_reasons:
+  description: Why a reboot is required.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+ndes_remote_calls:
+  description: Agent calls this task made on the host (0 when the facts showed nothing to do).
+  returned: always
+  type: int
+  sample: 1
+"""

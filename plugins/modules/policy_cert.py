@@ -1,0 +1,160 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of ndes.scep.policy_cert (the action plugin does the work)."""
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: policy_cert
+short_description: Point NDESCertThumbprint at a valid certificate, stored as NDES expects
+version_added: 0.1.0
+description:
+  - Fixes C(POLICY_CERT_EXPIRED). The value C(NDESCertThumbprint) under
+    C(HKLM\SOFTWARE\Microsoft\Cryptography\MSCEP\Modules\NDESPolicy) must name a certificate in
+    C(LocalMachine\My) that is in date, has its private key and the Client Authentication EKU
+    (1.3.6.1.5.5.7.3.2). It is stored lower-case without spaces, as Microsoft's article says.
+  - With O(thumbprint) that certificate is used; spaces, case, colons and the invisible left-to-right mark
+    (U+200E) that the certificate dialog copies along are accepted and removed.
+  - With O(auto=true) the newest certificate of C(LocalMachine\My) that is in date, has its key and the Client
+    Authentication EKU and names this host (its FQDN or host name, or O(names)) in its subject CN or SAN is used.
+  - With neither, the current value is checked and, if its certificate is valid, rewritten in the normalized
+    form when it is not already.
+  - An expired, keyless, not-yet-valid or missing certificate, or one without the Client Authentication EKU,
+    is refused with an error that says what to do; nothing is written.
+  - The registry key is exported to the run's backup folder before the value is written.
+  - When the certificate changes, RV(restarts) lists what Microsoft's current guidance calls for, the
+    connector service and W3SVC restarts (the remediate role's handlers do them) and, if the connector
+    still fails, reinstalling the connector (reported only).
+options:
+  thumbprint:
+    description:
+      - Thumbprint (SHA-1, 40 hex digits, any spacing or case) of the certificate to use.
+      - Mutually exclusive with O(auto).
+    type: str
+  auto:
+    description: Pick the newest valid certificate for this host in C(LocalMachine\My).
+    type: bool
+    default: false
+  names:
+    description:
+      - Names the certificate must carry (subject CN or a SAN DNS name) for O(auto).
+      - Default the host's FQDN and host name.
+    type: list
+    elements: str
+  facts:
+    description:
+      - The C(ndes) facts of M(ndes.scep.info) (C(ansible_facts.ndes)); the remediate role passes them.
+      - With facts the module decides on the controller and sends only the changes it needs in ONE agent call,
+        or makes no call at all when the facts show nothing to do. The changes are idempotent and report
+        before and after, so facts gathered earlier in the play are safe to pass.
+      - Without facts it first reads what it needs (one call), then changes what must change (one more call).
+    type: dict
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: The agent predicts each change; nothing is written and no backup is made.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: [windows, posix]
+    details: A Windows NDES server, or a lab NDES on a Linux host (host variable C(ndes_lab_root)).
+author:
+  - ndes.scep contributors (@ndes-scep)
+notes:
+  - Enrolling a new certificate from a template is planned as a later option of this module.
+seealso:
+  - module: ndes.scep.info
+  - module: ndes.scep.connector_service
+  - module: ndes.scep.iis_restart
+"""
+
+EXAMPLES = r"""
+- name: Use the newest valid certificate for this server
+  ndes.scep.policy_cert:
+    auto: true
+    facts: "{{ ansible_facts.ndes }}"
+  register: policy
+
+- name: Use a given certificate (pasted from the certificate dialog)
+  ndes.scep.policy_cert:
+    thumbprint: "\u200e3b 4a 1f 0c 9d 8e 7f 6a 5b 4c 3d 2e 1f 0a 9b 8c 7d 6e 5f 4a"
+"""
+
+RETURN = r"""
+thumbprint:
+  description: The thumbprint chosen (upper-case hex).
+  returned: when a certificate was chosen
+  type: str
+  sample: 3B4A1F0C9D8E7F6A5B4C3D2E1F0A9B8C7D6E5F4A
+stored_before:
+  description: The value as it was stored.
+  returned: when a certificate was chosen
+  type: str
+  sample: "3b 4a 1f 0c 9d 8e 7f 6a 5b 4c 3d 2e 1f 0a 9b 8c 7d 6e 5f 4a"
+stored_after:
+  description: The value as stored now (lower-case, no spaces).
+  returned: success
+  type: str
+  sample: 3b4a1f0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a
+certificate:
+  description: The chosen certificate (subject, expiry, days left, SAN DNS names).
+  returned: when a certificate was chosen
+  type: dict
+  sample: {"thumbprint": "3B4A...", "subject": "CN=ndes01.contoso.com", "not_after": "2027-11-25T00:00:00Z",
+           "days_left": 365, "san_dns": ["ndes01.contoso.com"]}
+auto_candidates:
+  description: How many certificates qualified for O(auto).
+  returned: when O(auto=true)
+  type: int
+  sample: 2
+changes:
+  description: Each change made (or, in check mode, that would be made), with its state before and after.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "grant", "kind": "user_right_grant", "before": {"holders": ["S-1-5-32-544"]},
+            "after": {"holders": ["S-1-5-32-544", "S-1-5-32-568"]},
+            "backup": "C:\\ProgramData\\ndes.scep\\backups\\20261125T210000Z-3f2a\\user_right.json"}]
+backup:
+  description:
+    - The backups written on the host before the changes, under one folder per run (C(run_id)); null when
+      nothing changed. C(playbooks/rollback.yml) restores them by run id.
+  returned: always
+  type: dict
+  sample: {"run_id": "20261125T210000Z-3f2a", "items": ["C:\\ProgramData\\ndes.scep\\backups\\20261125T210000Z-3f2a\\item.json"]}
+restart_required:
+  description: Whether something must be restarted for the change to take effect (see RV(restarts)).
+  returned: always
+  type: bool
+  sample: true
+restarts:
+  description:
+    - What to restart and why; the remediate role's handlers act on it (M(ndes.scep.iis_restart)).
+    - C(kind) is C(app_pool), C(service), C(iis) or C(connector); C(action) is C(recycle), C(start), C(restart),
+      C(reset) or C(reinstall) (a manual step, reported only).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"kind": "app_pool", "name": "SCEP", "action": "recycle", "reason": "..."}]
+reboot_required:
+  description: Whether the host must reboot for a value set to take effect (see RV(reboot_reasons)).
+  returned: always
+  type: bool
+  sample: false
+reboot_reasons:
+  description: Why a reboot is required.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+ndes_remote_calls:
+  description: Agent calls this task made on the host (0 when the facts showed nothing to do).
+  returned: always
+  type: int
+  sample: 1
+"""

@@ -1,0 +1,171 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of ndes.scep.user_right (the action plugin does the work)."""
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: user_right
+short_description: Grant a user right (SeImpersonatePrivilege to IIS_IUSRS by default) by SID
+version_added: 0.1.0
+description:
+  - Fixes C(IMPERSONATE_RIGHT) (IIS log C(500 0 1346)). Grants O(right) to O(principals) through LSA, by SID.
+  - Principals are SIDs or account names; names are resolved to SIDs on the host (C(resolve_principal)), never
+    compared as text (they are localized).
+  - When a Group Policy defines the right, a local grant would be reverted at the next policy refresh, so the
+    module reports the GPO (RV(gpo_source)) and changes nothing, unless O(override_gpo=true) (then it grants
+    and warns that the GPO will revert it).
+  - A worker process sees the right only in a new token; RV(restarts) asks to recycle the SCEP pool.
+options:
+  right:
+    description: The user right constant (not its localized display name).
+    type: str
+    default: SeImpersonatePrivilege
+  principals:
+    description:
+      - SIDs (C(S-1-5-32-568) is IIS_IUSRS) or account names (C(DOMAIN\user), C(IIS_IUSRS)) that must hold the right.
+    type: list
+    elements: str
+    default: [S-1-5-32-568]
+  override_gpo:
+    description: Grant locally even when a Group Policy defines the right (it will be reverted at the next refresh).
+    type: bool
+    default: false
+  pool:
+    description: The SCEP application pool to recycle afterwards (reported in RV(restarts)).
+    type: str
+    default: SCEP
+  facts:
+    description:
+      - The C(ndes) facts of M(ndes.scep.info) (C(ansible_facts.ndes)); the remediate role passes them.
+      - With facts the module decides on the controller and sends only the changes it needs in ONE agent call,
+        or makes no call at all when the facts show nothing to do. The changes are idempotent and report
+        before and after, so facts gathered earlier in the play are safe to pass.
+      - Without facts it first reads what it needs (one call), then changes what must change (one more call).
+    type: dict
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: The agent predicts each change; nothing is written and no backup is made.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: [windows, posix]
+    details: A Windows NDES server, or a lab NDES on a Linux host (host variable C(ndes_lab_root)).
+author:
+  - ndes.scep contributors (@ndes-scep)
+notes:
+  - Granting costs one agent call with O(facts) and principals given as SIDs; account names need one more (resolution).
+seealso:
+  - module: ndes.scep.info
+  - module: ndes.scep.iis_restart
+"""
+
+EXAMPLES = r"""
+- name: Give IIS_IUSRS the impersonate right
+  ndes.scep.user_right:
+    facts: "{{ ansible_facts.ndes }}"
+  notify: Recycle SCEP pool
+
+- name: Grant by account name, even though a GPO defines the right
+  ndes.scep.user_right:
+    principals: ['CONTOSO\svc-ndes']
+    override_gpo: true
+"""
+
+RETURN = r"""
+right:
+  description: The right handled.
+  returned: success
+  type: str
+  sample: SeImpersonatePrivilege
+principals:
+  description: The principals as SIDs.
+  returned: success
+  type: list
+  elements: str
+  sample: [S-1-5-32-568]
+holders:
+  description: SIDs holding the right (after the change when one was made).
+  returned: success
+  type: list
+  elements: str
+  sample: [S-1-5-32-544, S-1-5-32-568]
+missing:
+  description: Principals that do not hold the right (after the change when one was made).
+  returned: success
+  type: list
+  elements: str
+  sample: []
+gpo_defined:
+  description: Whether a Group Policy defines the right (RSOP).
+  returned: success
+  type: bool
+  sample: false
+gpo_source:
+  description: The GPO that defines the right, when one does.
+  returned: success
+  type: str
+  sample: null
+gpo_holders:
+  description: SIDs the GPO grants the right to.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+gpo_blocked:
+  description: True when principals lack the right but a GPO defines it and O(override_gpo) is false (nothing changed).
+  returned: when a GPO blocked the grant
+  type: bool
+  sample: true
+changes:
+  description: Each change made (or, in check mode, that would be made), with its state before and after.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "grant", "kind": "user_right_grant", "before": {"holders": ["S-1-5-32-544"]},
+            "after": {"holders": ["S-1-5-32-544", "S-1-5-32-568"]},
+            "backup": "C:\\ProgramData\\ndes.scep\\backups\\20261125T210000Z-3f2a\\user_right.json"}]
+backup:
+  description:
+    - The backups written on the host before the changes, under one folder per run (C(run_id)); null when
+      nothing changed. C(playbooks/rollback.yml) restores them by run id.
+  returned: always
+  type: dict
+  sample: {"run_id": "20261125T210000Z-3f2a", "items": ["C:\\ProgramData\\ndes.scep\\backups\\20261125T210000Z-3f2a\\item.json"]}
+restart_required:
+  description: Whether something must be restarted for the change to take effect (see RV(restarts)).
+  returned: always
+  type: bool
+  sample: true
+restarts:
+  description:
+    - What to restart and why; the remediate role's handlers act on it (M(ndes.scep.iis_restart)).
+    - C(kind) is C(app_pool), C(service), C(iis) or C(connector); C(action) is C(recycle), C(start), C(restart),
+      C(reset) or C(reinstall) (a manual step, reported only).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"kind": "app_pool", "name": "SCEP", "action": "recycle", "reason": "..."}]
+reboot_required:
+  description: Whether the host must reboot for a value set to take effect (see RV(reboot_reasons)).
+  returned: always
+  type: bool
+  sample: false
+reboot_reasons:
+  description: Why a reboot is required.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+ndes_remote_calls:
+  description: Agent calls this task made on the host (0 when the facts showed nothing to do).
+  returned: always
+  type: int
+  sample: 1
+"""
