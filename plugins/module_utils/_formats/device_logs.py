@@ -293,9 +293,12 @@ def _xml_events(text):
 def _int(value):
     if isinstance(value, dict):
         value = value.get("#text", value.get("Value", value.get("value")))
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
     try:
-        return int(str(value).strip(), 0)
-    except (TypeError, ValueError):
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
+    except ValueError:
         return None
 
 

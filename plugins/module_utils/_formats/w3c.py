@@ -32,6 +32,12 @@ a data line that contains none of the substrings is skipped before it is
 decoded or split. Directive lines are always read. With ``ignore_case`` the
 search runs over an ASCII-lowered copy of each chunk.
 
+The encoding must be ASCII-compatible (IIS writes UTF-8 or the ANSI code
+page; HTTP.sys ASCII): lines are found by searching bytes for LF and ``#``.
+A reader is iterated once; ``iter_records(source, **kw)`` is a generator
+without stats and ``read_records(source, **kw)`` returns ``(records, stats
+dict)`` for small files.
+
 Malformed data lines are skipped and counted: ``field_count`` (not as many
 values as the ``#Fields:`` in force), ``bad_date`` (``date``/``time`` not a
 valid ``YYYY-MM-DD`` / ``HH:MM:SS``), ``no_fields`` (data before any
@@ -490,10 +496,13 @@ class W3CReader:
 
     def _data_text(self, text, line_no):
         stats = self.stats
-        parts = text.split()
-        if not parts:
+        # split on the single space W3C writes (str.split() would also cut at NBSP and other
+        # Unicode spaces a raw value may hold)
+        text = text.rstrip("\r\n\t ")
+        if not text:
             stats.blank += 1
             return None
+        parts = text.split(" ")
         if self._fields is None:
             stats.malformed["no_fields"] += 1
             return None

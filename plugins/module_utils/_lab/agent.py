@@ -14,7 +14,7 @@ import time
 
 from ansible_collections.ndes.scep.plugins.module_utils._agent import contract as c
 from ansible_collections.ndes.scep.plugins.module_utils._agent import validate as v
-from ansible_collections.ndes.scep.plugins.module_utils._lab import backup, layout, runctl, store
+from ansible_collections.ndes.scep.plugins.module_utils._lab import backup, layout, placeholders, runctl, store
 from ansible_collections.ndes.scep.plugins.module_utils._lab.ensures import ENSURES, RESTORE_ONLY
 from ansible_collections.ndes.scep.plugins.module_utils._lab.errors import AgentError, LabNotFound
 from ansible_collections.ndes.scep.plugins.module_utils._lab.iis import IisError
@@ -96,7 +96,10 @@ def _run(op, handler, ctx):
         return _failed(op, "invalid_request", str(exc))
     ctx.op_id = op["id"]
     try:
-        out = handler(ctx, args)
+        if c.is_read(op["kind"]):
+            out = _read(ctx, op["kind"], handler, args)
+        else:
+            out = handler(ctx, args)
     except runctl.DroppedConnection:
         raise
     except Exception as exc:  # every failure becomes a contract error, never a traceback
@@ -107,6 +110,16 @@ def _run(op, handler, ctx):
     else:
         result.update(out)
     return result
+
+
+def _read(ctx, kind, handler, sent):
+    args, resolved = placeholders.resolve(ctx.root, kind, sent)
+    out = handler(ctx, args)
+    if resolved:
+        if kind == "resolve_principal":  # keyed by the names as sent
+            out["principals"] = dict((name, out["principals"].get(new)) for name, new in zip(sent["names"], args["names"]))
+        out["resolved"] = resolved
+    return out
 
 
 def _check_envelope(request):

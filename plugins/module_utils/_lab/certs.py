@@ -168,6 +168,11 @@ def create_ca(root, common_name, domain, ca_host, when):
     return cert
 
 
+def ca_meta(root):
+    """ca.json of the lab CA (config string, CRL/AIA URLs, revoked serials) without loading the key."""
+    return store.read_json(ca_paths(root)[2])
+
+
 def load_ca(root):
     """(cert, key, meta) of the lab CA; the parsed key is cached per file (mtime)."""
     require()

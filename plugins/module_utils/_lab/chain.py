@@ -35,8 +35,7 @@ def build(root, thumbprint, store_name, online=True, now=None):
         raise KeyError("certificate %s not in LocalMachine\\%s" % (thumbprint, store_name))
     now = now or store.utcnow()
     unreachable = set(store.load(root, layout.NETWORK, {}).get("unreachable_urls", []))
-    _ca, _key, ca_meta = certs.load_ca(root)
-    revoked = set(s.upper() for s in ca_meta.get("revoked", []))
+    revoked = set(s.upper() for s in certs.ca_meta(root).get("revoked", []))
     chain = [entry]
     while len(chain) < 8 and not certinfo.is_self_signed(chain[-1]["cert"]):
         issuer = _issuer(root, chain[-1]["cert"])

@@ -67,7 +67,7 @@ def iis_property(ctx, args):
     names = sorted(attrs)
     try:
         before = {"attributes": iis.effective(ctx.root, section, location, names)["attributes"]}
-        doc, explicit = iis.edit(ctx.root, section, location, args["commit_path"], attrs)
+        doc, explicit = iis.edit(ctx.root, section, location, args["commit_path"], attrs, args.get("commit_location"))
     except iis.IisError as exc:
         raise AgentError(exc.code, str(exc))
     want = dict((a, iis.from_xml(section, a, iis.to_xml(v))) for a, v in attrs.items())
@@ -304,7 +304,7 @@ def cert_archive(ctx, args):
 def cert_enroll(ctx, args):
     if args["context"] != "machine":
         raise AgentError("unsupported", "the lab enrols machine certificates only (context: machine)")
-    _ca, _key, meta = certs.load_ca(ctx.root)
+    meta = certs.ca_meta(ctx.root)
     if args["ca"].lower() not in (meta["config"].lower(), meta["common_name"].lower()):
         raise AgentError("not_found", "CA %r is not known here; the lab CA is %r" % (args["ca"], meta["config"]))
     if args["template"] not in certs.TEMPLATES:

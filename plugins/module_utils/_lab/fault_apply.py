@@ -122,7 +122,7 @@ def root_intermediates(ctx, variant):
 
 
 def crl_unreachable(ctx, variant):
-    _cert, _key, meta = certs.load_ca(ctx.root)
+    meta = certs.ca_meta(ctx.root)
     data = store.load(ctx.root, layout.NETWORK, {"unreachable_urls": []})
     data["unreachable_urls"] = sorted(set(data["unreachable_urls"]) | {meta["crl_url"], meta["aia_url"]})
     store.save(ctx.root, layout.NETWORK, data)

@@ -120,7 +120,7 @@ def create(root, faults=None, hostname=DEFAULT_HOSTNAME, fqdn=DEFAULT_FQDN, now=
     boot.record_boot(root, last_boot)
     for hook in ctx.after_boot:
         hook()
-    _cert, _key, ca_meta = fa.certs.load_ca(root)
+    ca_meta = fa.certs.ca_meta(root)
     record = {"schema": layout.SCHEMA, "hostname": info["hostname"], "fqdn": info["fqdn"], "domain": info["domain"],
               "netbios": info["netbios"], "service_account": info["service_account"],
               "scep_template": info["scep_template"], "ca_config": ca_meta["config"],

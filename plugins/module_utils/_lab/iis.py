@@ -251,8 +251,12 @@ def effective(root, element_path, location, attributes=None):
 
 
 # ------------------------------------------------------------------ writes
-def plan_write(root, element_path, location, commit_path):
-    """Where a write would go: (lab filename, container location path or None); raise IisError if refused."""
+def plan_write(root, element_path, location, commit_path, commit_location=None):
+    """Where a write would go: (lab filename, container location path or None); raise IisError if refused.
+
+    For ``MACHINE/WEBROOT/APPHOST`` the ``<location path>`` is ``commit_location`` ("" = the global
+    section), by default ``location``.
+    """
     commit = commit_path.strip().rstrip("/")
     if not commit.upper().startswith(APPHOST):
         raise IisError("invalid_request", "commit_path must be %s or %s/<site>[/<path>], got %r"
@@ -260,6 +264,8 @@ def plan_write(root, element_path, location, commit_path):
     rest = split_location(commit[len(APPHOST):])
     parts = split_location(location)
     if not rest:
+        if commit_location is not None:
+            parts = split_location(commit_location)
         return layout.win_to_lab(root, layout.APPHOST_CONFIG), ("/".join(parts) or None)
     if len(rest) > len(parts) or _norm("/".join(rest)) != _norm("/".join(parts[:len(rest)])):
         raise IisError("invalid_request", "commit_path %r is not %s or a parent of location %r"
@@ -276,9 +282,9 @@ def plan_write(root, element_path, location, commit_path):
     return filename, (sub or None)
 
 
-def edit(root, element_path, location, commit_path, attributes):
+def edit(root, element_path, location, commit_path, attributes, commit_location=None):
     """Apply a write to an in-memory copy; returns (ConfigDoc, {attr: value explicitly set there before})."""
-    filename, loc_path = plan_write(root, element_path, location, commit_path)
+    filename, loc_path = plan_write(root, element_path, location, commit_path, commit_location)
     doc = iisxml.load_or_empty(filename)
     container = doc.root
     if loc_path:
@@ -294,8 +300,8 @@ def edit(root, element_path, location, commit_path, attributes):
     return doc, explicit
 
 
-def write(root, element_path, location, commit_path, attributes):
+def write(root, element_path, location, commit_path, attributes, commit_location=None):
     """Set attributes at the commit path; returns the lab file written. The rest of the file is kept."""
-    doc, _explicit = edit(root, element_path, location, commit_path, attributes)
+    doc, _explicit = edit(root, element_path, location, commit_path, attributes, commit_location)
     doc.save()
     return doc.filename

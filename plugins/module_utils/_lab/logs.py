@@ -47,6 +47,7 @@ def _stamp(record, when):
 def w3c_append(root, records, when=None, site_id=1):
     """Write IIS site log rows (dicts by field name; ``when`` in each or given) to u_exYYMMDD.log."""
     by_file = {}
+    records = sorted(records, key=lambda r: r.get("_when") or when)
     for rec in records:
         at = rec.pop("_when", when)
         _stamp(rec, at)

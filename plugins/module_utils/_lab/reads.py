@@ -129,7 +129,7 @@ def file_tail(ctx, args):
     files = []
     for mtime, name, full in found:
         offset, content, truncated, encoding = _tail(full, args.get("max_bytes") or DEFAULT_TAIL_BYTES)
-        files.append({"path": directory.rstrip("\\") + "\\" + name, "size": os.path.getsize(full),
+        files.append({"path": layout.expand(directory).rstrip("\\") + "\\" + name, "size": os.path.getsize(full),
                       "modified": store.iso(datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc)),
                       "offset": offset, "content": content, "truncated": truncated, "encoding": encoding})
     return {"files": files}

@@ -79,7 +79,8 @@ which files to read for a window, from listings (contract ``file`` records or
 ``{"path" | "name", "modified", "size"?}``); see its docstring.
 
 Helpers: ``classify_user_agent(ua)``, ``operation_of(query)``,
-``status_key(record)``, ``is_mscep_path(path)``, ``is_certreg_path(path)``.
+``status_key(record)``, ``is_mscep_path(path)``, ``is_certreg_path(path)``,
+``to_utc(value)`` (datetime / ISO string / epoch seconds -> aware UTC).
 """
 from __future__ import annotations
 

@@ -138,3 +138,12 @@ def test_query_param_is_case_insensitive_and_raw():
     assert w3c.query_param("operation=GetCACert&message=SCEP%20Authority", "message") == "SCEP%20Authority"
     assert w3c.query_param(None, "operation") is None
     assert w3c.query_param("a=1", "operation") is None
+
+
+def test_values_split_on_single_spaces_only():
+    data = ("#Fields: date time cs(User-Agent) sc-status\r\n"
+            "2025-06-11 08:00:00 Agent\u00a0With\u00a0NBSP 200\r\n"
+            "2025-06-11 08:00:01 two  spaces 200\r\n").encode("utf-8")
+    records, stats = w3c.read_records(data)
+    assert [r["cs(User-Agent)"] for r in records] == ["Agent\u00a0With\u00a0NBSP"]
+    assert stats["malformed"]["field_count"] == 1

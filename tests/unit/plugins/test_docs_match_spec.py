@@ -24,7 +24,14 @@ DOC_KEYS = ("type", "required", "default", "choices", "elements", "aliases", "no
 
 def _docs(name):
     module = importlib.import_module("ansible_collections.ndes.scep.plugins.modules.%s" % name)
-    return yaml.safe_load(module.DOCUMENTATION)
+    docs = yaml.safe_load(module.DOCUMENTATION)
+    options = dict(docs.get("options") or {})
+    for fragment in docs.get("extends_documentation_fragment") or []:
+        assert fragment.startswith("ndes.scep."), "only our own fragments are resolved here: %s" % fragment
+        frag = importlib.import_module("ansible_collections.ndes.scep.plugins.doc_fragments.%s" % fragment[10:])
+        options.update(yaml.safe_load(frag.ModuleDocFragment.DOCUMENTATION)["options"])
+    docs["options"] = options
+    return docs
 
 
 def _spec(name):

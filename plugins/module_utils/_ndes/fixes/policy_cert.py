@@ -4,65 +4,15 @@
 """POLICY_CERT_EXPIRED: NDESCertThumbprint names a valid certificate, stored lower-case without spaces."""
 from __future__ import annotations
 
-import re
-
+from ansible_collections.ndes.scep.plugins.module_utils._ndes import certs
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import _common as c
 
 SECTIONS = ("settings", "host", "policy_cert", "services")
 
 POLICY_KEY = r"HKLM\SOFTWARE\Microsoft\Cryptography\MSCEP\Modules\NDESPolicy"
 VALUE_NAME = "NDESCertThumbprint"
-CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
-STORE_MY = "store_my"  # the gather op id, so a gathered My store is reused
+STORE_MY = "store_my"  # the gather op id, so the My store a gather read is reused
 CONNECTOR_SERVICES = ("PFXCertificateConnectorSvc", "PKICertificateConnectorSvc", "NDESConnectorSvc")
-
-_CN_RE = re.compile(r"(?:^|,)\s*CN=((?:[^,\\]|\\.)*)", re.IGNORECASE)
-
-
-def _target(args):
-    return c.normalize_thumbprint(args["thumbprint"]) if args.get("thumbprint") else None
-
-
-def settings(args):
-    return {"external_names": list(args.get("names") or [])}
-
-
-def reads(args, facts):
-    """A My store read unless the facts already judge the certificate(s) this run needs.
-
-    ``facts=None`` (gathered in the same call) includes the My store read itself.
-    """
-    return [] if facts is None or _facts_suffice(args, facts) else [(STORE_MY, "cert_store", {"store": "My"})]
-
-
-def _facts_suffice(args, facts):
-    if not c.dig(facts, "policy_cert"):
-        return False
-    candidates = c.dig(facts, "policy_cert.candidates")
-    if args["auto"]:
-        return candidates is not None and bool(args.get("names") or c.dig(facts, "host.fqdn"))
-    target = _target(args)
-    if not target or target == c.dig(facts, "policy_cert.thumbprint"):
-        return c.dig(facts, "policy_cert.problem") is not None
-    return any((cand.get("thumbprint") or "").upper() == target for cand in candidates or [])
-
-
-def problem_of(cert, now):
-    """Why a certificate record (contract CERT_FIELDS) cannot be the policy certificate, or None."""
-    if cert is None:
-        return "missing"
-    begin, end = c.parse_time(cert.get("not_before")), c.parse_time(cert.get("not_after"))
-    if end is not None and end <= now:
-        return "expired"
-    if begin is not None and begin > now:
-        return "not_yet_valid"
-    if not cert.get("has_private_key"):
-        return "keyless"
-    if CLIENT_AUTH not in (cert.get("ekus") or []):
-        return "no_client_auth_eku"
-    return None
-
-
 PROBLEM_TEXT = {
     "missing": "is not in LocalMachine\\My",
     "expired": "has expired",
@@ -73,104 +23,128 @@ PROBLEM_TEXT = {
 }
 
 
-def names_of(cert):
-    subject_cns = [m.group(1).strip() for m in _CN_RE.finditer(cert.get("subject") or "")]
-    return {n.lower() for n in subject_cns + list(cert.get("san_dns") or [])}
+def settings(args):
+    return {"external_names": list(args.get("names") or [])}
 
 
-def _host_names(args, facts, reads):
+def _target(args):
+    return c.normalize_thumbprint(args["thumbprint"]) if args.get("thumbprint") else None
+
+
+def reads(args, facts):
+    """A My store read unless the facts already judge the certificate this run needs.
+
+    ``facts=None`` (gathered in the same call) includes the My store read itself.
+    """
+    if facts is None or _facts_suffice(args, facts):
+        return []
+    return [(STORE_MY, "cert_store", {"store": "My", "location": "LocalMachine"})]
+
+
+def _facts_suffice(args, facts):
+    pc = c.dig(facts, "policy_cert")
+    if not pc or pc.get("problem") is None:
+        return False
+    if args["auto"]:  # the facts' candidates are for the host's own names
+        return pc.get("candidates") is not None and not args.get("names") and bool(_host_names(args, facts))
+    target = _target(args)
+    if not target or target == pc.get("thumbprint"):
+        return True
+    return any(cand.get("thumbprint") == target for cand in pc.get("candidates") or [])
+
+
+def _host_names(args, facts):
     if args.get("names"):
-        return {n.lower() for n in args["names"]}
-    host = c.dig(facts, "host") or c.dig((reads or {}).get("system"), "data") or {}
-    return {n.lower() for n in (host.get("fqdn"), host.get("hostname")) if n}
+        return list(args["names"])
+    return [n for n in (c.dig(facts, "host.fqdn"), c.dig(facts, "host.hostname")) if n]
 
 
-def _choose_auto(args, facts, reads, now, store):
-    names = _host_names(args, facts, reads)
-    if store is not None:
-        pool = [cert for cert in store if problem_of(cert, now) is None and names & names_of(cert)]
-    else:
-        pool = [cand for cand in c.dig(facts, "policy_cert.candidates", []) if names & names_of(cand)]
+def _policy_view(args, facts, reads, value, now):
+    """``policy_cert`` facts for ``value``: recomputed from a My read when there is one, else the facts."""
+    if reads and STORE_MY in reads:
+        store = c.read_data(reads, STORE_MY, "LocalMachine\\My").get("certs") or []
+        warn = c.dig(facts, "settings.warn_days", 30)
+        return certs.policy_cert(value, store, now, _host_names(args, facts), [], warn)
+    return c.dig(facts, "policy_cert", {})
+
+
+def _choose_auto(view):
+    """The newest (longest valid) qualifying certificate: the current one counts when valid and for this host."""
+    pool = list(view.get("candidates") or [])
+    names = [n.lower() for n in view.get("names_host") or []]
+    if view.get("problem") == "none" and (not names or any(certs.covers(view, n) for n in names)):
+        pool.append({"thumbprint": view["thumbprint"], "not_after": view.get("not_after"),
+                     "subject": view.get("subject"), "san_dns": view.get("san_dns")})
     if not pool:
-        raise c.FixError(
-            "auto found no certificate in LocalMachine\\My that is in date, has its private key and the Client "
-            "Authentication EKU (1.3.6.1.5.5.7.3.2) and names this host (%s) in its subject or SAN. Enrol one "
-            "(a template with Client Authentication, subject or SAN = the server's FQDN) and rerun, or give "
-            "thumbprint." % (", ".join(sorted(names)) or "host name unknown"))
-    pool.sort(key=lambda cert: (cert.get("not_before") or "", cert.get("not_after") or "", cert["thumbprint"]))
-    return c.normalize_thumbprint(pool[-1]["thumbprint"]), len(pool)
-
-
-def _judge(target, facts, now, store):
-    """Problem of ``target`` (None = valid) and its record for the report."""
-    if store is not None:
-        cert = next((x for x in store if x["thumbprint"].upper() == target), None)
-        return problem_of(cert, now), cert
-    if target == c.dig(facts, "policy_cert.thumbprint"):
-        problem = c.dig(facts, "policy_cert.problem")
-        pc = c.dig(facts, "policy_cert", {})
-        return (None if problem == "none" else problem), {k: pc.get(k) for k in ("subject", "not_after", "san_dns")}
-    cand = next((x for x in c.dig(facts, "policy_cert.candidates", []) if x.get("thumbprint", "").upper() == target), None)
-    return (None if cand else "missing"), cand
+        return None, 0
+    pool.sort(key=lambda cert: (cert.get("not_after") or "", cert.get("not_before") or "", cert["thumbprint"]))
+    return pool[-1], len(pool)
 
 
 def plan(args, facts, reads):
     result = c.Plan()
-    now = c.now_of(facts, reads)
-    store = c.read_data(reads, STORE_MY, "LocalMachine\\My").get("certs") if reads and STORE_MY in reads else None
     if args["auto"] and args.get("thumbprint"):
         raise c.FixError("Give thumbprint or auto=true, not both.")
+    now = c.now_of(facts, reads)
     stored = c.dig(facts, "policy_cert.value")
     current = c.dig(facts, "policy_cert.thumbprint")
+    target = _target(args) or current
     if args["auto"]:
-        target, count = _choose_auto(args, facts, reads, now, store)
+        view = _policy_view(args, facts, reads, stored, now)
+        view = dict(view, names_host=_host_names(args, facts))
+        chosen, count = _choose_auto(view)
         result.fields["auto_candidates"] = count
-    elif args.get("thumbprint"):
-        target = _target(args)
-    elif current:
-        target = current
-    else:
+        if chosen is None:
+            raise c.FixError(
+                "auto found no certificate in LocalMachine\\My that is in date, has its private key and the Client "
+                "Authentication EKU (1.3.6.1.5.5.7.3.2) and names this host (%s) in its SAN or subject. Enrol one "
+                "(a template with Client Authentication, SAN = the server's FQDN) and rerun, or give thumbprint."
+                % (", ".join(_host_names(args, facts)) or "host name unknown"))
+        target, problem, cert = chosen["thumbprint"], None, chosen
+    elif target is None:
         raise c.FixError("%s is not set under %s. Give thumbprint (a certificate in LocalMachine\\My with its key and "
                          "the Client Authentication EKU) or auto=true." % (VALUE_NAME, POLICY_KEY))
-    problem, cert = _judge(target, facts, now, store)
-    result.fields.update({"thumbprint": target, "stored_before": stored,
-                          "certificate": _summary(target, cert, now)})
+    else:
+        view = _policy_view(args, facts, reads, target, now)
+        if view.get("thumbprint") == target:
+            problem, cert = view.get("problem"), view
+        else:  # a candidate the facts list (valid by construction)
+            cert = next((x for x in view.get("candidates") or [] if x.get("thumbprint") == target), None)
+            problem = None if cert else "missing"
+        problem = None if problem == "none" else problem
+    result.fields.update({"thumbprint": target, "stored_before": stored, "certificate": _summary(target, cert)})
     if problem:
-        hint = ("Give thumbprint of a valid certificate or auto=true." if not args.get("thumbprint") and not args["auto"]
-                else "Renew or enrol it (Client Authentication EKU, key on this host), or pick another one.")
-        return result.refuse("Certificate %s %s, so it cannot be the NDES policy certificate. %s (ndes.scep.policy_cert "
-                             "will enrol one from a template in a later release.)" % (
-                                 target, PROBLEM_TEXT.get(problem, problem), hint))
+        hint = ("Give thumbprint of a valid certificate or auto=true." if not args.get("thumbprint") else
+                "Renew it or enrol a new one (Client Authentication EKU, key on this host), or pick another one.")
+        return result.refuse("Certificate %s %s, so it cannot be the NDES policy certificate; nothing was changed. %s"
+                             % (target, PROBLEM_TEXT.get(problem, problem), hint))
     wanted = target.lower()
     result.fields["stored_after"] = wanted
     if stored == wanted:
         return result
     result.ensure("thumbprint", "registry_value", {"path": POLICY_KEY, "name": VALUE_NAME, "type": "REG_SZ",
                                                    "value": wanted})
-    if current != target:
-        for service in _connector_services(facts):
-            result.restarts.append(c.restart("service", service, "restart",
-                                             "the Intune Certificate Connector reads the policy certificate at start"))
-        result.restarts.append(c.restart("service", "W3SVC", "restart",
-                                         "the NDES policy module loads the certificate when IIS starts"))
-        result.restarts.append(c.restart("connector", None, "reinstall",
-                                         "Microsoft's 2025 guidance: if the connector still fails after the restarts, "
-                                         "reinstall the Certificate Connector for Microsoft Intune (manual)"))
-    else:
-        result.restarts.append(c.restart("iis", None, "reset", "NDES reads the value when the pool starts"))
+    result.restarts.extend(_restarts(facts, changed_cert=current != target))
     return result
 
 
-def _connector_services(facts):
+def _restarts(facts, changed_cert):
+    if not changed_cert:
+        return [c.restart("iis", None, "reset", "NDES reads the value when the SCEP pool starts")]
     services = c.dig(facts, "services", {})
-    present = [name for name in CONNECTOR_SERVICES if (services.get(name) or {}).get("exists")]
-    return present or ["PFXCertificateConnectorSvc"]
+    present = [n for n in CONNECTOR_SERVICES if (services.get(n) or {}).get("exists")] or [CONNECTOR_SERVICES[0]]
+    out = [c.restart("service", name, "restart", "the Intune Certificate Connector reads the policy certificate at "
+                     "start (Microsoft's current guidance)") for name in present]
+    out.append(c.restart("service", "W3SVC", "restart", "the NDES policy module loads the certificate when IIS starts"))
+    out.append(c.restart("connector", None, "reinstall", "Microsoft's 2025 guidance: if the connector still fails "
+                         "after the restarts, reinstall the Certificate Connector for Microsoft Intune (manual)"))
+    return out
 
 
-def _summary(target, cert, now):
+def _summary(target, cert):
     cert = cert or {}
     return {"thumbprint": target, "subject": cert.get("subject"), "not_after": cert.get("not_after"),
-            "days_left": c.days_left(cert.get("not_after"), now), "san_dns": cert.get("san_dns")}
+            "days_left": cert.get("days_left"), "san_dns": cert.get("san_dns")}
 
 
 def finish(args, plan, results):
