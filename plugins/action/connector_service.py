@@ -13,5 +13,6 @@ class ActionModule(FixAction):
     ARGUMENT_SPEC = {
         "certificate_connector": {"type": "bool", "default": False},
         "required": {"type": "bool", "default": False},
+        "state": {"type": "str", "choices": ["started", "restarted"], "default": "started"},
         "facts": FACTS_OPTION,
     }

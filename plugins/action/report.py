@@ -21,7 +21,7 @@ HOST_VARS = {
     "ndes_host_status": "status",
     "ndes_restarts": "restarts",
     "ndes_rebooted": "rebooted",
-    "ndes_verify": "verify",
+    "ndes_verification": "verify",
     "ndes_host_message": "message",
 }
 MARKERS = ("ndes_findings", "ndes_changes", "ndes_host_status")

@@ -80,7 +80,14 @@ class CallbackModule(CallbackBase):
 
     def _host_of(self, result):
         delegated = result._result.get("_ansible_delegated_vars") or {}
-        return delegated.get("ansible_delegated_host") or result._host.get_name()
+        host = delegated.get("ansible_delegated_host")
+        if not host:
+            # ansible-core 2.19.x keeps only ansible_host/port/user/connection of the delegated vars in the
+            # result a callback sees; the task's (templated) delegate_to names the host then, as in host_label
+            delegate_to = getattr(result._task, "delegate_to", None)
+            if isinstance(delegate_to, str) and delegate_to and "{" not in delegate_to:
+                host = delegate_to
+        return host or result._host.get_name()
 
     def _record(self, result, item=False):
         res = result._result

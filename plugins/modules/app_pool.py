@@ -16,7 +16,7 @@ description:
     O(force=true). Known causes, C(ROOT_INTERMEDIATES) (M(ndes.scep.root_store)), C(CRS_WINDOWS_AUTH)
     (M(ndes.scep.certreg_auth)), C(POLICY_CERT_EXPIRED) (M(ndes.scep.policy_cert)), C(CRL_UNREACHABLE) (network;
     M(ndes.scep.capi2_log) shows the URLs).
-  - When facts handed in show a crash cause, they are read again first (one call), since fixes that ran
+  - When facts handed in show a crash cause, they are read again first (one more call), since fixes that ran
     after they were gathered may have removed it.
   - An unknown pool name fails with the list of existing pools.
 options:

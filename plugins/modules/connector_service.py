@@ -25,6 +25,14 @@ options:
     description: Fail when a service is not installed on this host.
     type: bool
     default: false
+  state:
+    description:
+      - C(started) starts the services that are not running (and sets start mode Automatic).
+      - C(restarted) restarts every installed one (handlers use it after M(ndes.scep.policy_cert) changed the
+        certificate); it always reports a change, except in check mode.
+    type: str
+    choices: [started, restarted]
+    default: started
   facts:
     description:
       - The C(ndes) facts of M(ndes.scep.info) (C(ansible_facts.ndes)); the remediate role passes them.
@@ -62,6 +70,11 @@ EXAMPLES = r"""
 - name: On the App Proxy connector hosts the service must exist
   ndes.scep.connector_service:
     required: true
+
+- name: Restart the certificate connector after a new policy certificate (handler)
+  ndes.scep.connector_service:
+    certificate_connector: true
+    state: restarted
 """
 
 RETURN = r"""

@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Internal module. The C(ndes.scep) action plugins call it on a lab host (any host that is not
     Windows and has the host variable C(ndes_lab_root)); playbooks do not call it directly.
-  - Answers one request of the host-agent contract (C(docs/contract.md)) over the lab NDES at O(root):
+  - Answers one request of the host-agent contract (C(docs/contract.md)) over the lab NDES at O(root),
     every read kind (registry, effective IIS configuration, app pools, services, certificate stores and
     chains, user rights, events, file tails, ACLs, AD account flags, backups) and every ensure kind
     (registry value, IIS property, user right, app pool, service, certificate move/enrol/archive,

@@ -16,8 +16,9 @@ description:
     (1.3.6.1.5.5.7.3.2). It is stored lower-case without spaces, as Microsoft's article says.
   - With O(thumbprint) that certificate is used; spaces, case, colons and the invisible left-to-right mark
     (U+200E) that the certificate dialog copies along are accepted and removed.
-  - With O(auto=true) the newest certificate of C(LocalMachine\My) that is in date, has its key and the Client
-    Authentication EKU and names this host (its FQDN or host name, or O(names)) in its subject CN or SAN is used.
+  - With O(auto=true) the newest certificate (the one valid longest) of C(LocalMachine\My) that is in date, has
+    its key and the Client Authentication EKU and names this host (its FQDN or host name, or O(names)) in its SAN
+    (or subject CN when it has no SAN) is used; the current one counts too.
   - With neither, the current value is checked and, if its certificate is valid, rewritten in the normalized
     form when it is not already.
   - An expired, keyless, not-yet-valid or missing certificate, or one without the Client Authentication EKU,

@@ -13,9 +13,12 @@ description:
   - Handles C(RA_CERT_EXPIRED) and C(RA_KEY_ACL). Reports the two RA certificates (signing, the
     Exchange Enrollment Agent (Offline request) certificate; encryption, the CEP Encryption certificate), told
     apart by template extension and key usage, with the days left; warns when one expires within O(warn_days).
-  - Grants the NDES service account Read on both RA private keys (the key ACL is backed up first).
-  - Fails when an RA certificate is expired or missing, saying the next step (M(ndes.scep.ra_renew) in a later
-    release, or a manual renewal). The ACL grants are still made.
+  - Grants the NDES service account Read on the private keys of both RA certificates in use (the key ACL is
+    backed up first). The account is O(service_account), else the SCEP pool identity (its virtual account
+    C(IIS APPPOOL\SCEP), NetworkService, or the domain account it runs as).
+  - Fails when an RA role has no usable certificate (expired, missing, keyless, not yet valid), saying the next
+    step (M(ndes.scep.ra_renew) in a later release, or a manual renewal). The ACL grants are still made. An old
+    expired certificate next to a renewed one is only reported.
 options:
   service_account:
     description:
@@ -73,7 +76,9 @@ service_account_from:
   type: str
   sample: SCEP pool identity
 certs:
-  description: The RA certificates with role, thumbprint, template, expiry, days left and whether the account can read the key.
+  description:
+      - The RA certificates with role, thumbprint, template, expiry, days left, whether it is the one in use for
+        its role and whether the account can read its key.
   returned: success
   type: list
   elements: dict
@@ -85,8 +90,14 @@ missing_roles:
   type: list
   elements: str
   sample: []
+unusable_roles:
+  description: RA roles without a usable certificate (the task fails when not empty).
+  returned: success
+  type: list
+  elements: str
+  sample: []
 expired:
-  description: Thumbprints of expired RA certificates.
+  description: Thumbprints of expired RA certificates (also old ones next to a renewed certificate).
   returned: success
   type: list
   elements: str
@@ -98,7 +109,7 @@ expiring_soon:
   elements: str
   sample: []
 min_days_left:
-  description: Days left of the RA certificate that expires first.
+  description: Days left of the RA certificate in use that expires first.
   returned: success
   type: int
   sample: 400

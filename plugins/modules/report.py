@@ -13,7 +13,7 @@ description:
   - Runs on the controller and makes no remote call. Gathers what the C(ndes.scep.diagnose) and
     C(ndes.scep.remediate) roles left on every host of the play (the host variables C(ndes_findings),
     C(ndes_changes), C(ndes_backups), C(ndes_reboot_required), and when set C(ndes_host_status),
-    C(ndes_restarts), C(ndes_rebooted), C(ndes_verify), C(ndes_host_message)) and writes three files
+    C(ndes_restarts), C(ndes_rebooted), C(ndes_verification), C(ndes_host_message)) and writes three files
     under O(dest), C(report.json), C(report.md) and C(report.html).
   - The HTML page is self-contained (inline style, no script, no external asset) with one row per host
     and finding (evidence, fix, documentation link) and a "what changed" section per host with its backups.

@@ -11,7 +11,8 @@ short_description: Let NetworkService write the Windows temporary folder
 version_added: 0.1.0
 description:
   - Fixes C(TEMP_ACL) (CRP VerifyRequest 500, WAS 5009). Grants O(sid) (NetworkService by default) O(rights)
-    on O(path); the folder's ACL is backed up (SDDL) first.
+    on O(path) with an explicit ACE; the folder's ACL is backed up (SDDL) first.
+  - Write access that NetworkService only has through a group (Users) does not count, so the grant is made.
 options:
   path:
     description: The folder.

@@ -30,7 +30,7 @@ RUN_ID_VAR = "ndes_run_id"
 REMOTE_CALLS_KEY = "ndes_remote_calls"
 WINDOWS_AGENT_MODULE = "ansible.windows.win_powershell"
 LAB_AGENT_MODULE = "ndes.scep.lab_agent"
-WINDOWS_AGENT_SCRIPT = os.path.join(os.path.dirname(__file__), "windows_agent.ps1")
+WINDOWS_AGENT_DIR = os.path.join(os.path.dirname(__file__), "windows_agent")
 
 
 class AgentError(AnsibleActionFail):
@@ -133,7 +133,7 @@ class NdesAction(ActionBase):
         if self.agent.kind == "windows":
             module_result = self._execute_module(
                 module_name=WINDOWS_AGENT_MODULE,
-                module_args={"script": _windows_script(), "parameters": {"Request": json.dumps(request)}},
+                module_args={"script": windows_script(), "parameters": {"Request": json.dumps(request)}},
                 task_vars=self._task_vars,
             )
             payload = _windows_payload(module_result)
@@ -155,9 +155,14 @@ class NdesAction(ActionBase):
         return payload
 
 
-def _windows_script():
-    with open(WINDOWS_AGENT_SCRIPT, encoding="utf-8") as handle:
-        return handle.read()
+def windows_script():
+    """The Windows agent: its parts (one job each) joined in file-name order into one script."""
+    parts = sorted(name for name in os.listdir(WINDOWS_AGENT_DIR) if name.endswith(".ps1"))
+    texts = []
+    for name in parts:
+        with open(os.path.join(WINDOWS_AGENT_DIR, name), encoding="utf-8") as handle:
+            texts.append(handle.read())
+    return "\n".join(texts)
 
 
 def _windows_payload(module_result):

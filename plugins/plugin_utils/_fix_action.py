@@ -94,4 +94,4 @@ def _gather_ops(settings, sections):
 
 def _build_facts(results, settings):
     from ansible_collections.ndes.scep.plugins.module_utils._ndes import facts as facts_builder
-    return facts_builder.build(results, settings)
+    return facts_builder.build_facts(results, settings)

@@ -90,7 +90,8 @@ RECORDS = {
     "event": {"id": "int", "provider": "str", "log": "str", "time": "str",
               "record_id": "int", "level": "int", "properties": "list"},
     "file": {"path": "str", "size": "int", "modified": "str", "offset": "int",
-             "content": "str", "truncated": "bool", "encoding": "str"},
+             "content": "str", "truncated": "bool", "encoding": "str",
+             "head": "str?"},                                   # with head_bytes, when truncated
     "ace": {"sid": "str", "rights": "list[str]", "type": "str", "inherited": "bool"},
     "backup_run": {"run_id": "str", "created": "str", "items": "list[dict]"},
     # backup item: {id, kind, source, file, restore: {kind, args}}
@@ -124,8 +125,10 @@ KINDS = {
     "events": (READ, {"log": "str", "provider": "str?", "ids": "list[int]?",
                       "since_hours": "int?", "max": "int?"}, {
         "events": "list[dict]", "log_exists": "bool", "log_enabled": "bool?"}),
+    # head_bytes: also return each file's first bytes as ``head`` when the tail does not start at
+    # the beginning (a W3C tail cut after the file's #Fields header needs that header).
     "file_tail": (READ, {"directory": "str", "pattern": "str", "max_bytes": "int?",
-                         "since": "str?", "max_files": "int?"}, {
+                         "since": "str?", "max_files": "int?", "head_bytes": "int?"}, {
         "files": "list[dict]", "resolved": "dict?"}),
     "folder_acl": (READ, {"path": "str"}, {"owner_sid": "str", "aces": "list[dict]"}),
     "ad_account": (READ, {"account": "str"}, {
@@ -136,7 +139,7 @@ KINDS = {
     # -------------------------------------------------------------- ensures
     "registry_value": (ENSURE, {"path": "str", "name": "str",
                                 "type": "enum:REG_DWORD|REG_SZ|REG_EXPAND_SZ|REG_MULTI_SZ|REG_QWORD",
-                                "value": "any", "state": "enum:present|absent?"}, {"value": "any"}),
+                                "value": "any", "state": "enum:present|absent?"}, {"value": "any?"}),  # before/after value null = absent
     # location: where before/after effective values are read; commit_path: the config
     # file written (MACHINE/WEBROOT/APPHOST or a site/app config path's web.config);
     # commit_location: for APPHOST, the <location path> written ("" = global section,

@@ -14,10 +14,12 @@ agent, referer, ...) as ``+``.
 Reading
 -------
 ``W3CReader(source, prefilter=None, ignore_case=True, encoding="utf-8",
-errors="replace", chunk_size=CHUNK_SIZE)`` iterates over records; ``source`` is
+errors="replace", chunk_size=CHUNK_SIZE, fields=None)`` iterates over records; ``source`` is
 a path (``str`` / ``os.PathLike``), ``bytes``, a binary or text file object, or
 an iterable of lines (``str`` or ``bytes``). Binary sources are read in chunks
 (constant memory); a UTF-8 BOM is skipped; CRLF and LF both work.
+``fields`` (a sequence of field names) is the field list in force before the
+first ``#Fields:`` directive: for the tail of a file cut after its header.
 
 Each record is a :class:`W3CRecord`: a ``dict`` ``{field name: str | None}``
 (``-`` becomes ``None``; values are kept raw, ``+`` included) with attributes
@@ -239,7 +241,7 @@ class W3CReader:
     """Iterate the records of a W3C log; see the module docstring."""
 
     def __init__(self, source, prefilter=None, ignore_case=True, encoding="utf-8",
-                 errors="replace", chunk_size=CHUNK_SIZE):
+                 errors="replace", chunk_size=CHUNK_SIZE, fields=None):
         self.source = source
         self.ignore_case = ignore_case
         self.encoding = encoding
@@ -257,6 +259,8 @@ class W3CReader:
         self._header_date = None
         self._last_dt_key = None
         self._last_dt = None
+        if fields:
+            self._set_fields(tuple(fields))
 
     # ------------------------------------------------------------ sources
     def __iter__(self):

@@ -234,4 +234,3 @@ def issue(root, subject, template, san_dns=(), key=None, valid_from=None, valid_
     if template is not None:
         builder = builder.add_extension(template_extension(template), critical=False)
     return builder.sign(ca_key, hashes.SHA256()), key
-

@@ -91,7 +91,7 @@ def decode_oid(body):
 
 def decode_string(data):
     """A DER string of any of the kinds CAs use for template names."""
-    tag, body, _ = read_tlv(data)
+    tag, body, _end = read_tlv(data)
     if tag == TAG_BMP:
         return body.decode("utf-16-be")
     if tag in (TAG_UTF8, TAG_PRINTABLE, TAG_IA5):
@@ -101,7 +101,7 @@ def decode_string(data):
 
 def decode_template_info(data):
     """-> (template OID, major, minor or None)."""
-    tag, body, _ = read_tlv(data)
+    tag, body, _end = read_tlv(data)
     if tag != TAG_SEQUENCE:
         raise ValueError("template info is not a SEQUENCE")
     tag, oid_body, pos = read_tlv(body)

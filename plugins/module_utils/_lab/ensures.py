@@ -43,10 +43,11 @@ def registry_value(ctx, args):
     changed = (cur is not None) if absent else (cur is None or cur["type"] != kind or cur["value"] != want)
     if not changed or ctx.check:
         return _result(changed, before, after if changed else before)
-    restore = ({"kind": "registry_value", "args": {"path": path, "name": name, "type": kind, "value": "",
-                                                     "state": "absent"}} if cur is None else
-               {"kind": "registry_value", "args": {"path": path, "name": name, "type": cur["type"],
-                                                     "value": cur["value"]}})
+    if cur is None:
+        undo = {"path": path, "name": name, "type": kind, "value": "", "state": "absent"}
+    else:
+        undo = {"path": path, "name": name, "type": cur["type"], "value": cur["value"]}
+    restore = {"kind": "registry_value", "args": undo}
     saved = ctx.backup_json("registry_key", path, registry.export_key(reg, path), restore, ".reg.json")
     when = store.iso(ctx.now)
     if absent:
@@ -62,7 +63,7 @@ def iis_property(ctx, args):
     section, location, attrs = args["section"], args["location"], args["attributes"]
     if not attrs:
         raise AgentError("invalid_request", "attributes: give at least one attribute to set")
-    if iis.physical_path(ctx.root, location) is None:
+    if location.strip("/") and iis.physical_path(ctx.root, location) is None:
         raise AgentError("not_found", "no IIS site at location %r" % location)
     names = sorted(attrs)
     try:
@@ -152,8 +153,8 @@ def user_right_grant(ctx, args):
     remove = set(s.upper() for s in args.get("remove") or [])
     current = rights.user_right(ctx.root, right)
     holders = current["holders"]
-    new = [s for s in holders if s not in remove] + [s for s in dict.fromkeys(add) if s not in holders]
-    changed = new != holders
+    new = rights.canonical([s for s in holders if s not in remove] + add)
+    changed = set(new) != set(holders)
     before, after = {"holders": holders}, {"holders": new}
     if changed and current["gpo_defined"] and not args.get("override_gpo"):
         raise AgentError("precondition", "%s is defined by the GPO %r: a local change is reverted at the next "
@@ -279,7 +280,8 @@ def cert_move(ctx, args):
         raise AgentError("precondition", "certificate %s in %s was placed by Group Policy "
                          "(HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates): it comes back at the next "
                          "policy refresh; remove it from the GPO" % (tp, src))
-    after = {"stores": sorted(set(stores) - {src} | {dst}, key=certstore.KNOWN_STORES.index)}
+    order = dict((name, index) for index, name in enumerate(certstore.KNOWN_STORES))
+    after = {"stores": sorted(set(stores) - {src} | {dst}, key=lambda name: (order.get(name, 99), name))}
     if ctx.check:
         return _result(True, before, after)
     saved = ctx.backup_bytes("certificate", "%s\\%s" % (src, tp), ".cer", certinfo.der_bytes(entry["cert"]),
@@ -330,7 +332,7 @@ def cert_enroll(ctx, args):
         "key_provider": args.get("provider") or certstore.KSP, "exportable": bool(args.get("exportable")),
         "key_acl": [{"sid": accounts.SYSTEM, "rights": ["full_control"]},
                     {"sid": accounts.ADMINISTRATORS, "rights": ["full_control"]}]})
-    return _result(True, before, {"thumbprint": tp})
+    return _result(True, before, {"thumbprint": tp}, saved)
 
 
 # ------------------------------------------------------------------ lab: boot, injection

@@ -227,7 +227,10 @@ def mscep_templates(ctx, variant):
 def temp_acl(ctx, variant):
     data = acl.load(ctx.root)
     entry = data[layout.norm_win(layout.WINDOWS_TEMP)]
-    entry["aces"] = [a for a in entry["aces"] if a["sid"] != accounts.NETWORK_SERVICE]
+    # A hardened Temp folder: no ACE of NETWORK SERVICE nor of a group it belongs to lets it write.
+    groups = (accounts.NETWORK_SERVICE, accounts.USERS, accounts.EVERYONE, "S-1-5-11")
+    entry["aces"] = [a for a in entry["aces"] if a["sid"] not in groups]
+    entry["aces"].append({"sid": accounts.USERS, "rights": ["read_execute"], "type": "allow", "inherited": False})
     acl.save(ctx.root, data)
     for index in range(2):
         events.append(ctx.root, "System", "Microsoft-Windows-WAS", 5009, ["SCEP", str(5200 + index), "0xc0000374"],

@@ -45,7 +45,7 @@ CATALOGUE = [Fault(*row) for row in (
      {"absent": []}),
     ("request_limits", "A", ("apphost", "webconfig"), fa.request_limits, "request_limits"),
     ("httpsys_limits", "A", ("absent", "low", "pending"), fa.httpsys_limits, "request_limits + reboot",
-     {"pending": ["HTTPSYS_LIMITS", "PENDING_REBOOT"]}),
+     {"pending": ["PENDING_REBOOT"]}),
     ("service_account", "A", ("locked", "password_expired", "disabled", "unknown"), fa.service_account, "report"),
     ("ra_cert_expired", "A", ("expired", "missing", "expiring"), fa.ra_cert_expired, "ra_certs; ra_renew"),
     ("mscep_templates", "B", ("ipsec", "display_name"), fa.mscep_templates, "mscep_templates"),
@@ -57,6 +57,19 @@ CATALOGUE = [Fault(*row) for row in (
 )]
 BY_ID = dict((f.id, f) for f in CATALOGUE)
 CRASH_CAUSES = ("root_intermediates", "crs_windows_auth", "policy_cert_expired", "crl_unreachable")
+# Pairs that cannot both show: (id, variant or None = any, id, variant or None, why).
+CONFLICTS = (
+    ("url_not_403", None, "connector_health", None, "url_not_403 leaves the connector uninstalled, so its "
+     "services cannot be unhealthy"),
+    ("url_not_403", None, "crs_windows_auth", None, "url_not_403 never created the CertificateRegistrationSvc "
+     "application whose authentication crs_windows_auth breaks"),
+    ("crl_unreachable", None, "policy_cert_expired", "missing", "with the policy certificate missing there is no "
+     "chain whose revocation check could fail"),
+    ("ra_cert_expired", "expired", "ra_key_acl", None, "the RA key ACL of expired RA certificates is moot: they "
+     "must be renewed (use ra_cert_expired expiring)"),
+    ("ra_cert_expired", "missing", "ra_key_acl", None, "with the RA certificates missing there is no RA key "
+     "whose ACL could lack the service account"),
+)
 
 
 def normalize(faults):
@@ -80,6 +93,9 @@ def normalize(faults):
         if fid in chosen:
             raise FaultError("fault %s is listed twice" % fid)
         chosen[fid] = variant
+    for id_a, var_a, id_b, var_b, why in CONFLICTS:
+        if id_a in chosen and id_b in chosen and var_a in (None, chosen[id_a]) and var_b in (None, chosen[id_b]):
+            raise FaultError("faults %s and %s cannot be combined: %s" % (id_a, id_b, why))
     return [{"id": f.id, "variant": chosen[f.id]} for f in CATALOGUE if f.id in chosen]
 
 
@@ -91,8 +107,20 @@ def expected_findings(faults):
     return sorted(out)
 
 
+def is_lab_or_empty(root):
+    """True for a path that is absent, empty, holds only run/, or holds a lab (lab.json)."""
+    if not os.path.exists(root):
+        return True
+    if not os.path.isdir(root):
+        return False
+    names = os.listdir(root)
+    return not names or names == [layout.RUN] or os.path.isfile(layout.path(root, layout.LAB_JSON))
+
+
 def clear(root):
     """Remove a lab's contents except run/ (a running HTTP face keeps its records there)."""
+    if not is_lab_or_empty(root):
+        raise FaultError("%s is not a lab NDES (no lab.json) and not empty: refusing to replace it" % root)
     if not os.path.isdir(root):
         return
     for name in os.listdir(root):

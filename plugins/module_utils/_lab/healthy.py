@@ -27,17 +27,21 @@ DOMAIN_SID = "S-1-5-21-3623811015-3361044348-30300820"
 SERVICE_USER = "svc-ndes"
 RA_TEMPLATES = ("EnrollmentAgentOffline", "CEPEncryption")
 
+_MS = r"C:\Program Files\Microsoft Entra private network connector"
+_INTUNE = r"C:\Program Files\Microsoft Intune\PFXCertificateConnector"
 SERVICES = {
     "W3SVC": ("Running", "Auto", r"C:\Windows\system32\svchost.exe -k iissvcs", "LocalSystem"),
     "WAS": ("Running", "Manual", r"C:\Windows\system32\svchost.exe -k iissvcs", "LocalSystem"),
-    "WinRM": ("Running", "Auto", r"C:\Windows\System32\svchost.exe -k NetworkService -p", r"NT AUTHORITY\NetworkService"),
-    "WAPCSvc": ("Running", "Auto", r'"C:\Program Files\Microsoft Entra private network connector\ApplicationProxyConnectorService.exe"',
-                r"NT SERVICE\WAPCSvc"),
-    "WAPCUpdaterSvc": ("Running", "Auto", r'"C:\Program Files\Microsoft Entra private network connector Updater\ApplicationProxyConnectorUpdaterService.exe"',
+    "WinRM": ("Running", "Auto", r"C:\Windows\System32\svchost.exe -k NetworkService -p",
+              r"NT AUTHORITY\NetworkService"),
+    "WAPCSvc": ("Running", "Auto", '"%s\\ApplicationProxyConnectorService.exe"' % _MS, r"NT SERVICE\WAPCSvc"),
+    "WAPCUpdaterSvc": ("Running", "Auto", '"%s Updater\\ApplicationProxyConnectorUpdaterService.exe"' % _MS,
                        "LocalSystem"),
-    "PFXCertificateConnectorSvc": ("Running", "Auto", r'"C:\Program Files\Microsoft Intune\PFXCertificateConnector\PFXCertificateConnectorSvc\PFXCertificateConnectorSvc.exe"',
+    "PFXCertificateConnectorSvc": ("Running", "Auto",
+                                   '"%s\\PFXCertificateConnectorSvc\\PFXCertificateConnectorSvc.exe"' % _INTUNE,
                                    "LocalSystem"),
-    "PKICertificateConnectorSvc": ("Running", "Auto", r'"C:\Program Files\Microsoft Intune\PFXCertificateConnector\PKICertificateConnectorSvc\PKICertificateConnectorSvc.exe"',
+    "PKICertificateConnectorSvc": ("Running", "Auto",
+                                   '"%s\\PKICertificateConnectorSvc\\PKICertificateConnectorSvc.exe"' % _INTUNE,
                                    "LocalSystem"),
 }
 
@@ -62,8 +66,8 @@ def admin_key_acl():
 def _files(root, info):
     def put(winpath, data):
         store.write_bytes(layout.win_to_lab(root, winpath), data)
-    put(layout.APPHOST_CONFIG, templates.APPHOST.substitute(hostname=info["hostname"], netbios=info["netbios"])
-        .encode("utf-8"))
+    put(layout.APPHOST_CONFIG, templates.APPHOST.substitute(templates.APPHOST_VALUES, hostname=info["hostname"],
+                                                            netbios=info["netbios"]).encode("utf-8"))
     put(layout.SITE_ROOT + r"\web.config", templates.SITE_WEB_CONFIG.encode("utf-8"))
     put(layout.SITE_ROOT + r"\iisstart.htm", b"<!DOCTYPE html><html><head><title>IIS Windows Server</title>"
                                              b"</head><body></body></html>\r\n")
@@ -107,8 +111,7 @@ def _certs(root, info, installed):
     ra_subject = certs.name("%s-MSCEP-RA" % info["hostname"].upper(), org=info["netbios"].title())
     for template, slot in zip(RA_TEMPLATES, ("ra-sign", "ra-enc")):
         cert, key = certs.issue(root, ra_subject, template, key=certs.new_key(slot), valid_from=installed)
-        certstore.add(root, "My", cert, key, {"key_provider": certstore.CSP,
-                                               "key_acl": ra_key_acl(info["service_sid"])})
+        certstore.add(root, "My", cert, key, {"key_provider": certstore.CSP, "key_acl": ra_key_acl(info["service_sid"])})
     host = certs.name(info["fqdn"], org=info["netbios"].title())
     policy, key = certs.issue(root, host, "NDESPolicyClientAuth", [info["fqdn"]], key=certs.new_key("policy"),
                               valid_from=installed)

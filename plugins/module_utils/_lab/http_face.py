@@ -79,7 +79,7 @@ class Request(object):
         self.query = query if sep else None
         self.headers = {}
         for line in self.header_lines:
-            name, _, value = line.partition(":")
+            name, _sep, value = line.partition(":")
             self.headers[name.strip().lower()] = value.strip()
         self.host = host or self.headers.get("host") or "%s:%d" % server
 
@@ -89,7 +89,7 @@ class Request(object):
 
     def param(self, name):
         for part in (self.query or "").split("&"):
-            key, _, value = part.partition("=")
+            key, _sep, value = part.partition("=")
             if key.lower() == name.lower():
                 return value
         return None

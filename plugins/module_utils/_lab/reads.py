@@ -107,6 +107,21 @@ def _tail(filename, max_bytes):
     return start, data.decode(encoding, errors="replace"), truncated, encoding
 
 
+def _head(filename, head_bytes):
+    """The first head_bytes of a file (BOM dropped), cut back to the end of its last whole line."""
+    with open(filename, "rb") as handle:
+        encoding, bom = _encoding(handle.read(3))
+        handle.seek(bom)
+        data = handle.read(head_bytes)
+    newline = "\n".encode(encoding)
+    cut = data.rfind(newline)
+    width = 2 if encoding == "utf-16-le" else 1
+    while cut > 0 and cut % width:
+        cut = data.rfind(newline, 0, cut)
+    data = data[:cut + len(newline)] if cut >= 0 else b""
+    return data.decode(encoding, errors="replace")
+
+
 def file_tail(ctx, args):
     directory = args["directory"]
     try:
@@ -129,9 +144,12 @@ def file_tail(ctx, args):
     files = []
     for mtime, name, full in found:
         offset, content, truncated, encoding = _tail(full, args.get("max_bytes") or DEFAULT_TAIL_BYTES)
-        files.append({"path": layout.expand(directory).rstrip("\\") + "\\" + name, "size": os.path.getsize(full),
-                      "modified": store.iso(datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc)),
-                      "offset": offset, "content": content, "truncated": truncated, "encoding": encoding})
+        record = {"path": layout.expand(directory).rstrip("\\") + "\\" + name, "size": os.path.getsize(full),
+                  "modified": store.iso(datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc)),
+                  "offset": offset, "content": content, "truncated": truncated, "encoding": encoding}
+        if truncated and args.get("head_bytes"):
+            record["head"] = _head(full, args["head_bytes"])
+        files.append(record)
     return {"files": files}
 
 

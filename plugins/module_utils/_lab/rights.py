@@ -35,10 +35,15 @@ def holders(root, right, doc=None):
     return [_entry_sid(root, e, ad) for e in privilege_rights(doc).get(right, [])]
 
 
+def canonical(sids):
+    """The order secedit /export lists SIDs in (lexical), without duplicates."""
+    return sorted(set(s.upper() for s in sids))
+
+
 def set_holders(root, right, sids):
-    """Write a right's holders as ``*SID`` entries (what LsaAddAccountRights + secedit /export show)."""
+    """Write a right's holders as ``*SID`` entries, in secedit's order (what LsaAddAccountRights + export show)."""
     doc = load_doc(root)
-    save_doc(root, secedit_inf.set_privilege_right(doc, right, ["*" + s.upper() for s in sids]))
+    save_doc(root, secedit_inf.set_privilege_right(doc, right, ["*" + s for s in canonical(sids)]))
 
 
 def gpo(root, right):

@@ -64,7 +64,7 @@ def write_depot(depot, ca_cert_pem, ca_key, password):
 
 def supports_http_addr(binary):
     try:
-        out = subprocess.run([binary, "-help"], capture_output=True, timeout=10)
+        out = subprocess.run([binary, "-help"], capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return b"-http-addr" in out.stdout + out.stderr
@@ -77,10 +77,21 @@ def netns_prefix():
         return None
     prefix = [unshare, "--net"] if os.geteuid() == 0 else [unshare, "--net", "--map-root-user"]
     try:
-        probe = subprocess.run(prefix + ["true"], capture_output=True, timeout=10)
+        probe = subprocess.run(prefix + ["true"], capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return prefix if probe.returncode == 0 else None
+
+
+def import_root():
+    """The directory holding this collection's ``ansible_collections`` package (for PYTHONPATH)."""
+    path = os.path.abspath(__file__)
+    while os.path.basename(path) != "ansible_collections":
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return os.path.dirname(path)
 
 
 def _free_port():
@@ -105,7 +116,7 @@ class ScepServer(object):
         self.binary = binary
         self.challenge = challenge
         self.mode = mode
-        self.pythonpath = pythonpath
+        self.pythonpath = pythonpath or import_root()
         self.log_path = os.path.join(run_dir, log_name)
         self.socket_path = os.path.join(run_dir, "ca.sock")
         self.port = None
@@ -121,16 +132,13 @@ class ScepServer(object):
         os.makedirs(self.depot, exist_ok=True)
         out = subprocess.run([self.binary, "ca", "-init", "-depot", self.depot, "-keySize", "2048",
                               "-key-password", self.password, "-organization", "ndes.scep lab"],
-                             capture_output=True, timeout=120)
+                             capture_output=True, timeout=120, check=False)
         if out.returncode != 0:
             raise BackendError("scepserver ca -init failed: %s" % (out.stdout + out.stderr).decode(
                 "utf-8", "replace").strip())
 
     def _server_args(self, listen):
-        args = [self.binary, "-depot", self.depot, "-allowrenew", "0"] + listen
-        if self.challenge:
-            args += ["-challenge", self.challenge]
-        return args
+        return [self.binary, "-depot", self.depot, "-allowrenew", "0"] + listen
 
     def start(self, timeout=15.0):
         if not os.path.exists(self.binary):
@@ -138,7 +146,10 @@ class ScepServer(object):
                                "(apt-get install scep) or start the lab without a CA backend"
                                % self.binary)
         os.makedirs(self.run_dir, exist_ok=True)
+        # secrets travel in scepserver's environment (its flag defaults), not on its command line
         env = dict(os.environ, SCEP_CA_PASS=self.password)
+        if self.challenge:
+            env["SCEP_CHALLENGE_PASSWORD"] = self.challenge
         mode = self.mode
         prefix = None
         if mode in (None, "netns"):
@@ -172,8 +183,8 @@ class ScepServer(object):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise BackendError("scepserver exited with %s; see %s" % (self.proc.returncode,
-                                                                           self.log_path))
+                raise BackendError("scepserver exited with %s; see %s" % (
+                    self.proc.returncode, self.log_path))
             try:
                 if self.get_caps():
                     return self
@@ -309,10 +320,15 @@ def relay_main(argv):
             os.unlink(sock_path)
         if child.poll() is None:
             child.terminate()
+        try:
+            child.wait(5)          # reap it: an orphan would stay a zombie under some inits
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(5)
     return child.returncode or 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "relay":
-        sys.exit(relay_main(sys.argv[2:]))
-    sys.exit("usage: python -m %s relay SOCKET PORT -- CMD..." % __name__)
+        raise SystemExit(relay_main(sys.argv[2:]))
+    raise SystemExit("usage: python -m %s relay SOCKET PORT -- CMD..." % __name__)

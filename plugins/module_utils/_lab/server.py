@@ -39,7 +39,7 @@ import time
 import traceback
 
 from ansible_collections.ndes.scep.plugins.module_utils._lab import (
-    face_view, http_face, layout, responses, scep_ca, store, weblogs)
+    certs, face_view, http_face, layout, responses, scep_ca, store, weblogs)
 
 PACKAGE = "ansible_collections.ndes.scep.plugins.module_utils"
 CODE_PACKAGES = ("_agent", "_formats", "_lab", "_ndes")
@@ -102,6 +102,7 @@ def _snapshot_code(root):
     dest = layout.path(root, CODE_DIR)
     tmp = dest + ".new"
     shutil.rmtree(tmp, ignore_errors=True)
+
     def copy(node, target):
         os.makedirs(target, exist_ok=True)
         for item in node.iterdir():
@@ -309,6 +310,24 @@ class Face(object):
         self.queue = http_face.QueueCounter()
         self.ndes_port = None
         self._log_lock = threading.Lock()
+        self._ca_lock = threading.Lock()
+        self._ca_stamp = _ca_stamp(root) if backend is not None else None
+
+    def sync_backend_ca(self):
+        """Give the CA backend the lab CA in force now (a re-created lab has a new CA)."""
+        if self.backend is None:
+            return
+        stamp = _ca_stamp(self.root)
+        with self._ca_lock:
+            if stamp != self._ca_stamp:
+                self.backend.stop()
+                _prepare_backend(self.root, self.backend)
+                self.backend.start()
+                self._ca_stamp = stamp
+                record = _read_record(self.root)
+                if record and record.get("pid") == os.getpid():
+                    record["ca_backend"] = self.backend.describe()
+                    store.write_json(_server_json(self.root), record)
 
     def log_error(self, what):
         with self._log_lock:
@@ -325,15 +344,18 @@ class Face(object):
             outcome = http_face.decide(view, req, self.queue)
             try:
                 if outcome.action == "pki":
+                    self.sync_backend_ca()
                     outcome = http_face.run_pki(view, req, outcome, self.backend)
                 resp = outcome.response
-                wfile.write(resp.to_bytes(head_only=req.method == "HEAD"))
+                data = resp.to_bytes(head_only=req.method == "HEAD")
+                # logged before the answer leaves: a client that has its answer finds it in the log
+                taken = (time.monotonic() - started) * 1000
+                http_face.log_outcome(self.writer, view, req, outcome, store.utcnow(), taken)
+                wfile.write(data)
                 wfile.flush()
             finally:
                 if outcome.queued:
                     self.queue.leave(outcome.queued)
-            taken = (time.monotonic() - started) * 1000
-            http_face.log_outcome(self.writer, view, req, outcome, store.utcnow(), taken)
         except (BrokenPipeError, ConnectionResetError):
             return False
         except Exception:  # a lab bug must not take the face down
@@ -349,17 +371,31 @@ class Face(object):
         return getattr(req, "keep_alive", False)
 
 
+def _ca_stamp(root):
+    stamp = []
+    for path in certs.ca_paths(root)[:2]:
+        try:
+            info = os.stat(path)
+            stamp.append((info.st_mtime_ns, info.st_size))
+        except OSError:
+            stamp.append(None)
+    return tuple(stamp)
+
+
+def _prepare_backend(root, backend):
+    ca_cert, ca_key, _meta = certs.load_ca(root)
+    backend.prepare_lab_ca(certs.cert_pem(ca_cert), ca_key)
+
+
 def serve(root, port=None, front_port=None, ca_backend=None):
     """The daemon's main loop (runs until SIGTERM)."""
     root = os.path.abspath(root)
     backend = None
     if ca_backend == "scepserver":
-        from ansible_collections.ndes.scep.plugins.module_utils._lab import certs
         run_dir = layout.path(root, scep_ca.RUN_DIR)
         backend = scep_ca.ScepServer(run_dir, challenge=os.environ.get("NDES_LAB_CHALLENGE") or None,
                                      pythonpath=os.environ.get("PYTHONPATH"))
-        ca_cert, ca_key, _meta = certs.load_ca(root)
-        backend.prepare_lab_ca(certs.cert_pem(ca_cert), ca_key)
+        _prepare_backend(root, backend)
         backend.start()
     face = Face(root, backend)
     ndes = _Listener(port, face, front=False)
@@ -415,4 +451,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -51,9 +51,9 @@ APPHOST = Template("""\
         <applicationPools>
             <add name="DefaultAppPool" />
             <add name="SCEP" managedRuntimeVersion="v4.0">
-                <processModel identityType="SpecificUser" userName="${netbios}\\svc-ndes" password="[enc:IISWASOnlyCngProvider:bGFiLW5kZXMtcGFzc3dvcmQtbm90LXJlYWw=:enc]" />
+                <processModel identityType="SpecificUser" userName="${netbios}\\svc-ndes" password="${password}" />
             </add>
-            <applicationPoolDefaults queueLength="4000" autoStart="true" enable32BitAppOnWin64="true" managedRuntimeVersion="v4.0" managedPipelineMode="Integrated">
+            <applicationPoolDefaults ${pool_defaults}>
                 <processModel identityType="ApplicationPoolIdentity" loadUserProfile="false" />
             </applicationPoolDefaults>
         </applicationPools>
@@ -78,7 +78,7 @@ APPHOST = Template("""\
                 </bindings>
             </site>
             <siteDefaults>
-                <logFile logExtFileFlags="Date, Time, ClientIP, UserName, SiteName, ServerIP, Method, UriStem, UriQuery, HttpStatus, Win32Status, BytesSent, BytesRecv, TimeTaken, ServerPort, UserAgent, Cookie, Referer, ProtocolVersion, Host, HttpSubStatus" logFormat="W3C" directory="%SystemDrive%\\inetpub\\logs\\LogFiles" truncateSize="1073741823" />
+                <logFile logExtFileFlags="${log_flags}" logFormat="W3C" directory="%SystemDrive%\\inetpub\\logs\\LogFiles" truncateSize="1073741823" />
                 <traceFailedRequestsLogging directory="%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles" />
             </siteDefaults>
             <applicationDefaults applicationPool="DefaultAppPool" />
@@ -133,6 +133,16 @@ APPHOST = Template("""\
     </location>
 </configuration>
 """)
+
+# Long attribute values of the template (kept out of its lines).
+APPHOST_VALUES = {
+    "password": "[enc:IISWASOnlyCngProvider:bGFiLW5kZXMtcGFzc3dvcmQtbm90LXJlYWw=:enc]",
+    "pool_defaults": 'queueLength="4000" autoStart="true" enable32BitAppOnWin64="true" managedRuntimeVersion="v4.0" '
+                     'managedPipelineMode="Integrated"',
+    "log_flags": "Date, Time, ClientIP, UserName, SiteName, ServerIP, Method, UriStem, UriQuery, HttpStatus, "
+                 "Win32Status, BytesSent, BytesRecv, TimeTaken, ServerPort, UserAgent, Cookie, Referer, "
+                 "ProtocolVersion, Host, HttpSubStatus",
+}
 
 SITE_WEB_CONFIG = """\
 <?xml version="1.0" encoding="UTF-8"?>

@@ -21,7 +21,7 @@ MSCEP = "/certsrv/mscep/mscep.dll"
 
 def _pkioperation(rng, size):
     """A GET PKIOperation query the size devices send (base64 CMS, URL-encoded)."""
-    blob = base64.b64encode(bytes(rng.getrandbits(8) for _ in range(size))).decode("ascii")
+    blob = base64.b64encode(bytes(rng.getrandbits(8) for _index in range(size))).decode("ascii")
     return "operation=PKIOperation&message=" + urllib.parse.quote(blob, safe="")
 
 

@@ -27,8 +27,8 @@ EOL = "\r\n"
 
 def w3c_file(root, log_directory, site_id, when):
     """Lab path of ``<log dir>\\W3SVC<id>\\u_exYYMMDD.log`` (UTC rollover, IIS default)."""
-    winpath = "%s\\W3SVC%d\\u_ex%s.log" % (layout.expand(log_directory).rstrip("\\"), site_id,
-                                          when.strftime("%y%m%d"))
+    folder = layout.expand(log_directory).rstrip("\\")
+    winpath = "%s\\W3SVC%d\\u_ex%s.log" % (folder, site_id, when.strftime("%y%m%d"))
     return layout.win_to_lab(root, winpath)
 
 

@@ -76,7 +76,7 @@ def _cert_facts(reads, settings, host, now, account_sid):
         root_facts = certs.root_store(root, ca)
         if root_facts["undecided"]:
             reads.note("root_store", "no raw DER subject/issuer for %s" % ", ".join(root_facts["undecided"]))
-    templates = fh.mscep_templates(top_values if state == OK else None, settings["scep_template"])
+    templates = fh.mscep_templates(top_values, settings["scep_template"])
     return policy, ra, root_facts, templates
 
 
@@ -133,7 +133,7 @@ def build_facts(results_by_id, settings=None, now=None):
         "proxy_connector": fh.proxy_connector(svc, s["expect_proxy_connector"]),
         "crashes": fh.crashes(reads, s["scep_pool"]),
         "setup_msi": fh.setup_msi(reads, s["setup_msi_dir"]),
-        "connector": fh.connector(reads, svc),
+        "connector": fh.connector(reads, svc, clock, s["connector_stale_hours"]),
         "service_account": account,
         "chain": fh.chain(reads, policy["problem"]),
         "capi2": fh.capi2(reads),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._formats.setupmsi import parse_setupmsi
 from ansible_collections.ndes.scep.plugins.module_utils._ndes import values as v
-from ansible_collections.ndes.scep.plugins.module_utils._ndes.facts_reads import MISSING, NOT_FOUND, OK, reason_of
+from ansible_collections.ndes.scep.plugins.module_utils._ndes.facts_reads import FAILED, MISSING, NOT_FOUND, OK, reason_of
 
 AUTO_REQUIRED = ("WAPCSvc", "WAPCUpdaterSvc")
 CONNECTOR_SERVICES = ("PFXCertificateConnectorSvc", "PKICertificateConnectorSvc", "NDESConnectorSvc")
@@ -54,7 +54,11 @@ def _node(tree, name):
 
 
 def mscep(reads):
-    """``(state, top values, NDESCertThumbprint value or None)`` from the recursive MSCEP read."""
+    """``(state, top values, NDESCertThumbprint value or None)`` from the recursive MSCEP read.
+
+    State ``ok`` only when the value could be looked for; a read without its
+    recursive ``tree`` gives ``failed`` for the thumbprint (the top values stay usable).
+    """
     state, data = reads.get("mscep", "policy_cert", quiet=True)
     if state != OK:
         reason = reason_of("mscep", reads.results["mscep"]) if "mscep" in reads.results else \
@@ -70,7 +74,7 @@ def mscep(reads):
     policy = _node((_node(tree, "Modules") or {}).get("subkeys"), "NDESPolicy") if tree else None
     if tree is None:
         reads.note("policy_cert", "read mscep returned no recursive tree (recurse ignored?)")
-        return state, data.get("values") or {}, None
+        return FAILED, data.get("values") or {}, None
     _type, value = v.reg_value((policy or {}).get("values"), "NDESCertThumbprint")
     return OK, data.get("values") or {}, value if isinstance(value, str) and value.strip() else None
 
@@ -79,14 +83,16 @@ def mscep_templates(top_values, expected):
     names = (("signature_template", "SignatureTemplate"), ("encryption_template", "EncryptionTemplate"),
              ("general_purpose_template", "GeneralPurposeTemplate"))
     out = dict((key, None) for key, _n in names)
-    out.update(expected=expected, all_default=None, values_ok=None)
+    out.update(expected=expected, all_default=None, display_names=None, values_ok=None)
     if top_values is None:
         return out
     for key, name in names:
         out[key] = v.reg_value(top_values, name)[1]
     found = [out[key] for key, _n in names]
     out["all_default"] = all((x or "").lower() == "ipsecintermediateoffline" for x in found)
-    ok = all(found) and not out["all_default"]
+    # A template *name* (its cn) has no blanks; "NDES Intune" is a display name (CA error 0x80094800).
+    out["display_names"] = sorted(set(x for x in found if isinstance(x, str) and any(c.isspace() for c in x.strip())))
+    ok = all(found) and not out["all_default"] and not out["display_names"]
     if expected:
         ok = ok and all(x.lower() == expected.lower() for x in found)
     out["values_ok"] = ok
@@ -176,20 +182,41 @@ def _products(tree):
     return out
 
 
-def connector(reads, svc):
+def _last_connection(reads, out, now, stale_hours):
+    state, data = reads.get("connector_status", "connector.last_connection")
+    if state != OK or not data.get("exists"):
+        return
+    raw = v.reg_value(data.get("values"), "LastConnectionTime")[1]
+    out["last_connection"] = raw
+    when = v.parse_time(raw) if isinstance(raw, str) else None
+    if raw is not None and when is None:
+        reads.note("connector.last_connection", "LastConnectionTime %r is not an ISO-8601 time" % (raw,))
+        return
+    if when is not None:
+        hours = (now - when).total_seconds() / 3600.0
+        out["last_connection_hours"] = round(hours, 1)
+        out["stale"] = hours > stale_hours
+
+
+def connector(reads, svc, now=None, stale_hours=24):
     products, readable = [], True
     for op_id in ("uninstall", "uninstall_wow64"):
         state, data = reads.get(op_id, "connector")
         if state == OK:
-            products += _products(data.get("tree") or (data.get("subkeys") if isinstance(data.get("subkeys"), dict)
-                                                        else {}))
+            tree = data.get("tree")
+            if tree is None and isinstance(data.get("subkeys"), dict):
+                tree = data["subkeys"]
+            products += _products(tree)
         else:
             readable = False
     present = [n for n in CONNECTOR_SERVICES if (svc.get(n) or {}).get("exists")]
     services_known = all((svc.get(n) or {}).get("exists") is not None for n in CONNECTOR_SERVICES)
     installed = True if (products or present) else (False if readable and services_known else None)
     out = {"installed": installed, "products": products, "services_present": present,
-           "admin_log": None, "admin_errors": None, "admin_error_ids": []}
+           "admin_log": None, "admin_errors": None, "admin_error_ids": [],
+           "last_connection": None, "last_connection_hours": None, "stale": None}
+    if now is not None:
+        _last_connection(reads, out, now, stale_hours)
     state, data = reads.get("connector_events", "connector.admin_log")
     if state == OK:
         out["admin_log"] = bool(data.get("log_exists"))

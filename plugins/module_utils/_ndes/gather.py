@@ -25,6 +25,7 @@ DEFAULT_SETTINGS = {
     "scep_template": None,            # expected MSCEP *Template values (template name); None = not checked
     "external_names": [],             # names the policy certificate must cover besides the host's
     "expect_proxy_connector": False,  # the inventory says the App Proxy connector runs on this host
+    "connector_stale_hours": 24,      # ConnectionStatus\LastConnectionTime older than this: unhealthy
     "setup_msi_dir": "C:\\NDESConnectorSetup",
     "temp_dir": "C:\\Windows\\Temp",
     "httperr_dir": "C:\\Windows\\System32\\LogFiles\\HTTPERR",
@@ -41,6 +42,7 @@ UNINSTALL_KEYS = (
     ("uninstall", "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"),
     ("uninstall_wow64", "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"),
 )
+CONNECTION_STATUS_KEY = "HKLM\\SOFTWARE\\Microsoft\\MicrosoftIntune\\NDESConnector\\ConnectionStatus"
 IE_ESC_KEYS = (
     ("ie_esc_admin", "HKLM\\SOFTWARE\\Microsoft\\Active Setup\\Installed Components\\"
                      "{A509B1A7-37EF-4b3f-8CFC-4F3A74704073}"),
@@ -76,7 +78,7 @@ SECTION_OPS = {
     "proxy_connector": ("services",),
     "crashes": ("app_errors", "was_events"),
     "setup_msi": ("setup_msi",),
-    "connector": ("uninstall", "uninstall_wow64", "services", "connector_events"),
+    "connector": ("uninstall", "uninstall_wow64", "services", "connector_events", "connector_status"),
     "service_account": ("app_pools", "service_account", "service_principal"),
     "chain": ("policy_chain",),
     "capi2": ("capi2",),
@@ -105,7 +107,7 @@ def normalize_settings(settings=None):
     out["scep_app_path"] = _app_path(out["scep_app_path"])
     out["certreg_app_path"] = _app_path(out["certreg_app_path"])
     out["external_names"] = list(out["external_names"] or [])
-    for key in ("warn_days", "event_hours", "log_max_bytes", "log_max_files"):
+    for key in ("warn_days", "event_hours", "log_max_bytes", "log_max_files", "connector_stale_hours"):
         out[key] = int(out[key])
     return out
 
@@ -158,6 +160,7 @@ def _all_ops(s):
     ]
     for op_id, path in UNINSTALL_KEYS:
         ops.append((op_id, "registry_key", {"path": path, "recurse": True}))
+    ops.append(("connector_status", "registry_key", {"path": CONNECTION_STATUS_KEY, "names": ["LastConnectionTime"]}))
     ops += [
         ("service_account", "ad_account", {"account": service_account_arg(s)}),
         ("service_principal", "resolve_principal", {"names": [service_account_arg(s)]}),

@@ -144,8 +144,8 @@ def _classify_oserror(exc, phase):
         return "connection_reset", "connection closed without an HTTP answer (%s)" % exc.__class__.__name__
     if isinstance(exc, http.client.HTTPException):
         return "protocol", "not an HTTP answer: %s" % exc
-    if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH,
-                                                   errno.EADDRNOTAVAIL):
+    unreachable = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL)
+    if isinstance(exc, OSError) and exc.errno in unreachable:
         return "unreachable", "network unreachable: %s" % exc
     return "connect_refused" if phase == "connect" else "protocol", "%s: %s" % (
         exc.__class__.__name__, exc)
@@ -309,7 +309,7 @@ class _Run(object):
             status, reason, headers, body = http_get(
                 self.scheme, self.host, self.port, target,
                 timeout=self.o["timeout"], connect_timeout=self.o["connect_timeout"],
-                ssl_context=self.ssl, user_agent=self.o["user_agent"] % platform,
+                ssl_context=self.ssl, user_agent=_user_agent(self.o["user_agent"], platform),
                 host_header=self.o["host_header"])
         except _StageError as exc:
             check["elapsed_ms"] = int((time.monotonic() - start) * 1000)
@@ -373,6 +373,12 @@ class _Run(object):
                             check["detail"] + " (an App Proxy on a custom domain?)")
                 self.fail(stage, "http_status", check["detail"])
             return True
+        if status == 500 and layer != "iis":
+            check["verdict"] = "unexpected"
+            check["detail"] = "500 from %s, not from IIS: not an NDES answer" % (
+                check["server"] or "an unnamed server")
+            self.fail(stage, "http_status", check["detail"])
+            return True
         if status == 500:
             check["verdict"] = "fault"
             check["detail"] = "500 from %s: mscep.dll failed; look for sc-win32-status 1346 in " \
@@ -409,7 +415,7 @@ class _Run(object):
             check["verdict"] = "ok"
             sub = check["substatus"]
             check["detail"] = "403%s: mscep.dll intercepts the request, NDES and its policy module " \
-                              "are installed" % (".%d" % sub if sub is not None else
+                              "are installed" % (".%s" % sub if sub is not None else
                                                  " (sub-status hidden by the remote error page)")
         elif status == 200:
             check["verdict"] = "fault"
@@ -420,7 +426,7 @@ class _Run(object):
             self.signal("URL_NOT_403", "bare_url", "observed", check["detail"])
         else:
             check["verdict"] = "unexpected"
-            check["detail"] = "%d from %s%s" % (status, check["server"] or "an unnamed server",
+            check["detail"] = "%s from %s%s" % (status, check["server"] or "an unnamed server",
                                                 ": wrong path?" if status == 404 else "")
             self.signal("URL_NOT_403", "bare_url", "candidate", check["detail"])
             self.fail("bare_url", "http_status", check["detail"])
@@ -493,16 +499,19 @@ class _Run(object):
                 check["passed"] = False
             return check
         status, layer = check["status"], check["layer"]
-        if status == 500 and layer == "iis":
-            # mscep.dll got the request and refused the synthetic message
+        if status == 500 and bare.get("status") != 500:
+            # the application got the request and refused the synthetic message
             check["passed"] = True
             check["verdict"] = "ok"
-            check["detail"] = "a %d-byte request reached mscep.dll (500: the probe's message " \
-                              "is not a real PKCS#7 request)" % size
+            check["detail"] = "a %d-byte request reached the SCEP application (500 from %s: the " \
+                              "probe's message is not a real PKCS#7 request)" % (
+                                  size, check["server"] or "an unnamed server")
             return check
         if self.common_status(check, "long_get"):
             if status in (414, 400, 404):
                 check["passed"] = False
+            elif status == 500:
+                check["passed"] = True  # it reached the application, past every length limit
             return check
         if status == 404 and layer == "iis" and bare.get("status") not in (None, 404):
             # remote custom error page: IIS does not tell 404.14 from 404.15
@@ -513,17 +522,22 @@ class _Run(object):
                               "is only in the W3C log (remote custom error page)" % size
             self.signal("REQUEST_LIMITS", "long_get", "observed", check["detail"])
             return check
+        if status == 404:
+            check["verdict"] = "unexpected"
+            check["detail"] = "404 on the long request as on the bare URL: check the SCEP URL's path"
+            self.fail("long_get", "http_status", check["detail"])
+            return check
         if status in (414, 400, 431, 413):
             check["verdict"] = "fault"
             check["passed"] = False
-            check["detail"] = "%d from %s (not HTTP.sys, not IIS): a proxy in front of NDES limits the " \
-                              "request length; layer unknown" % (status, check["server"] or
-                                                                  "an unnamed server")
+            check["detail"] = "%s from %s (not HTTP.sys, not IIS): a proxy in front of NDES limits the " \
+                              "request length; layer unknown" % (
+                                  status, check["server"] or "an unnamed server")
             self.fail("long_get", "http_status", check["detail"])
             return check
         check["passed"] = True
         check["verdict"] = "ok"
-        check["detail"] = "a %d-byte request got past HTTP.sys and request filtering (%d from %s)" % (
+        check["detail"] = "a %d-byte request got past HTTP.sys and request filtering (%s from %s)" % (
             size, status, check["server"] or "the server")
         return check
 
@@ -542,6 +556,10 @@ class _Run(object):
             self.signal("RA_CERT_EXPIRED", "getcacert", "candidate",
                         "GetCACert returned no RA certificate (NDES sends the CA and its two "
                         "MSCEP-RA certificates)")
+
+
+def _user_agent(template, platform):
+    return template % platform if "%s" in template else template
 
 
 def _long_message(length):

@@ -107,7 +107,7 @@ def _der_oid(value):
 
 def decode_template_name(der):
     """Extension 1.3.6.1.4.1.311.20.2 value -> template name (BMP/UTF8/Printable string)."""
-    tag, value, _ = _der_tlv(der)
+    tag, value, _end = _der_tlv(der)
     if tag == 0x1E:
         return value.decode("utf-16-be")
     if tag in (0x0C, 0x13, 0x16):
@@ -117,10 +117,10 @@ def decode_template_name(der):
 
 def decode_template_oid(der):
     """Extension 1.3.6.1.4.1.311.21.7 value -> template OID."""
-    tag, seq, _ = _der_tlv(der)
+    tag, seq, _end = _der_tlv(der)
     if tag != 0x30:
         raise ValueError("template information is not a SEQUENCE")
-    tag, oid, _ = _der_tlv(seq)
+    tag, oid, _end = _der_tlv(seq)
     if tag != 0x06:
         raise ValueError("template information does not start with an OID")
     return _der_oid(oid)

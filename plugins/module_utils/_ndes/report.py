@@ -237,6 +237,36 @@ def status_text(status):
     return STATUS_TEXT.get(status, str(status))
 
 
+def restarts_text(restarts):
+    """``recycle SCEP, reset iis`` (each asked-for restart once, in order)."""
+    seen = []
+    for r in restarts:
+        text = "%s %s" % (r.get("action") or "restart", r.get("name") or r.get("kind") or "")
+        if text not in seen:
+            seen.append(text)
+    return ", ".join(seen)
+
+
+def _basename(path):
+    return str(path).replace("\\", "/").rsplit("/", 1)[-1] if path else ""
+
+
+def verify_text(verify):
+    """One line on the probe after the fixes (``ndes_verification`` of the remediate role), or ''."""
+    if not isinstance(verify, dict) or not verify.get("url"):
+        return ""
+    if not verify.get("reached"):
+        return "Verification: %s gave no HTTP answer." % verify["url"]
+    text = "Verification: %s answered %s" % (verify["url"], verify.get("bare_url_status"))
+    if verify.get("signals"):
+        text += "; the probe still sees %s" % ", ".join(str(s) for s in verify["signals"])
+    if verify.get("unexplained"):
+        text += "; not taken effect: %s" % ", ".join(str(u) for u in verify["unexplained"])
+    elif verify.get("signals"):
+        text += " (explained by faults this run left for a person)"
+    return text + "."
+
+
 # ------------------------------------------------------------------ JSON
 def render_json(document):
     return json.dumps(document, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n"
@@ -288,7 +318,11 @@ def render_markdown(document):
                 _md(change["kind"] or ""), _md(compact(change["before"])), _md(compact(change["after"])),
                 ("; backup `%s`" % str(change["backup"]).replace("`", "")) if change["backup"] else ""))
         if host["reboot_required"]:
-            out.append("- Reboot required%s." % (" (done)" if host["rebooted"] else ""))
+            out.append("- Reboot required.")
+        elif host["rebooted"]:
+            out.append("- Rebooted.")
+        if verify_text(host["verify"]):
+            out.append("- " + _md(verify_text(host["verify"])))
         for backup in host["backups"]:
             out.append("- Backups of run `%s`: %s" % (str(backup["run_id"]).replace("`", ""),
                                                        ", ".join("`%s`" % i.replace("`", "") for i in backup["items"])))
@@ -379,7 +413,10 @@ def _host_section(host, check):
     parts = ['<section class="host" id="%s" data-host="%s">' % (_e(_anchor(host["name"])), _e(host["name"]))]
     badges = '<span class="badge">%s</span>' % _e(status_text(host["status"]))
     if host["reboot_required"]:
-        badges += '<span class="badge bad">%s</span>' % ("rebooted" if host["rebooted"] else "reboot required")
+        badges += '<span class="badge bad">reboot required</span>'
+    elif host["rebooted"]:
+        badges += '<span class="badge">rebooted</span>'
+
     parts.append("<h3>%s%s</h3>" % (_e(host["name"]), badges))
     if host["message"]:
         parts.append("<p>%s</p>" % _e(host["message"]))
@@ -394,11 +431,13 @@ def _host_section(host, check):
             parts.append('<tr class="change"><td><code>%s</code></td><td><code>%s</code> %s</td><td><pre>%s</pre></td>'
                          '<td><pre>%s</pre></td><td><code>%s</code></td></tr>' % (
                              _e("ndes.scep." + _short(c["module"])) if c["module"] else "", _e(c["id"]), _e(c["kind"]),
-                             _e(compact(c["before"])), _e(compact(c["after"])), _e(c["backup"] or "")))
+                             _e(compact(c["before"])), _e(compact(c["after"])), _e(_basename(c["backup"]))))
         parts.append("</tbody></table>")
+    if verify_text(host["verify"]):
+        parts.append('<p class="%s">%s</p>' % ("bad" if (host["verify"].get("unexplained") or not host["verify"].get("reached"))
+                                               else "ok", _e(verify_text(host["verify"]))))
     if host["restarts"]:
-        parts.append("<p>Restarts: %s</p>" % _e(", ".join(
-            "%s %s" % (r.get("action") or "restart", r.get("name") or r.get("kind") or "") for r in host["restarts"])))
+        parts.append("<p>Restarts asked for: %s</p>" % _e(restarts_text(host["restarts"])))
     for backup in host["backups"]:
         parts.append("<p>Backups (run <code>%s</code>):</p><ul>%s</ul>" % (
             _e(backup["run_id"]), "".join("<li><code>%s</code></li>" % _e(i) for i in backup["items"])))

@@ -27,7 +27,7 @@ IIS_IUSRS = "S-1-5-32-568"
 IDENTITY_SIDS = {"localsystem": LOCAL_SYSTEM, "localservice": LOCAL_SERVICE,
                  "networkservice": NETWORK_SERVICE}
 
-_FRACTION = re.compile(r"(\.\d{6})\d+")
+_FRACTION = re.compile(r"\.(\d+)")
 _HEX = re.compile(r"[^0-9A-Fa-f]")
 
 
@@ -40,7 +40,7 @@ def parse_time(value):
     text = value.strip()
     if text[-1:] in ("Z", "z"):
         text = text[:-1] + "+00:00"
-    text = _FRACTION.sub(r"\1", text)
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)   # 3.10: exactly 6 digits
     try:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:

@@ -363,3 +363,199 @@ def test_httperr_rolls_over_at_its_truncate_size(tmp_path, monkeypatch):
     for _i in range(4):
         files |= log_all(writer, view, [req(MSCEP)])
     assert sorted(os.path.basename(f) for f in files) == ["httperr1.log", "httperr2.log"]
+
+
+# ------------------------------------------------- a real lab behind the face
+from ansible_collections.ndes.scep.plugins.module_utils._lab import (  # noqa: E402
+    boot, faults, layout, pools, server, store)
+from ansible_collections.ndes.scep.plugins.module_utils._ndes import probe  # noqa: E402
+
+import http.client  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+
+@pytest.fixture
+def lab(tmp_path):
+    root = str(tmp_path / "lab")
+    faults.create(root)
+    yield root
+    server.stop(root)
+
+
+def get(url_base, target, host=None):
+    port = int(url_base.rsplit(":", 1)[1].split("/")[0])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", target, headers={"User-Agent": "lab-test"})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, dict((k.lower(), v) for k, v in resp.getheaders()), body
+
+
+def w3c_path(root, when=None):
+    when = when or datetime.datetime.now(datetime.timezone.utc)
+    return os.path.join(root, "fs", "C", "inetpub", "logs", "LogFiles", "W3SVC1",
+                        "u_ex%s.log" % when.strftime("%y%m%d"))
+
+
+def httperr_path(root):
+    return os.path.join(root, "fs", "C", "Windows", "System32", "LogFiles", "HTTPERR", "httperr1.log")
+
+
+def tail_records(path, since_line=0):
+    records, stats = w3c.read_records(path)
+    return [r for r in records if r.line_no > since_line], stats
+
+
+def line_count(path):
+    if not os.path.exists(path):
+        return 0
+    with open(path, "rb") as handle:
+        return handle.read().count(b"\n")
+
+
+def test_daemon_start_stop_status(lab):
+    assert server.status(lab) == {"running": False, "stale": False}
+    first = server.start(lab)
+    assert first["changed"] is True and first["running"] is True
+    record = store.read_json(layout.path(lab, layout.SERVER_JSON))
+    assert set(record) >= {"port", "pid", "base_url", "started"}
+    assert record["base_url"] == "http://127.0.0.1:%d" % record["port"]
+    assert record["scep_url"] == record["base_url"] + "/certsrv/mscep/mscep.dll"
+    again = server.start(lab)
+    assert again["changed"] is False and again["pid"] == first["pid"]
+    assert server.status(lab)["running"] is True
+    status, headers, _body = get(first["base_url"], "/certsrv/mscep/mscep.dll")
+    assert (status, headers["server"]) == (403, "Microsoft-IIS/10.0")
+    stopped = server.stop(lab)
+    assert stopped["changed"] is True and stopped["pid"] == first["pid"]
+    assert not os.path.exists(layout.path(lab, layout.SERVER_JSON))
+    assert server.stop(lab)["changed"] is False
+    with pytest.raises(OSError):
+        get(first["base_url"], "/")
+
+
+def test_stale_record_and_given_port(lab):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store.write_json(layout.path(lab, layout.SERVER_JSON), {"pid": dead.pid, "port": 1})
+    assert server.status(lab)["stale"] is True
+    assert server.stop(lab) == {"changed": False, "running": False, "pid": dead.pid, "stale": True}
+    store.write_json(layout.path(lab, layout.SERVER_JSON), {"pid": os.getpid(), "port": 1})
+    assert server.status(lab)["stale"] is True          # a live pid that is not the face
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    started = server.start(lab, port=port)
+    assert started["changed"] and started["port"] == port and started["pid"] != os.getpid()
+    with pytest.raises(server.LabServerError):
+        server.start(str(os.path.join(lab, "nope")))
+
+
+def test_port_in_use_is_a_clear_error(lab, tmp_path):
+    other = str(tmp_path / "other")
+    faults.create(other)
+    try:
+        used = server.start(other)["port"]
+        with pytest.raises(server.LabServerError) as err:
+            server.start(lab, port=used)
+        assert "Address already in use" in str(err.value)
+    finally:
+        server.stop(other)
+
+
+def test_healthy_lab_probes_clean_and_logs_real_traffic(lab):
+    before = line_count(w3c_path(lab))
+    face = server.start(lab)
+    res = probe.probe(face["scep_url"], timeout=5)
+    assert res["signals"] == [] and res["failures"] == []
+    assert res["checks"]["bare_url"]["page"] == "iis_custom"      # loopback is treated as remote
+    assert len(res["ra_certs"]) == 2 and len(res["ca_certs"]) == 1
+    assert res["checks"]["long_get"]["passed"] is True
+    records, stats = tail_records(w3c_path(lab), before)
+    assert [r["sc-status"] for r in records] == ["403", "200", "200", "200", "200", "500"]
+    assert stats["headers"][-1]["line_no"] == before + 1      # block written at server start
+    assert all(r["s-port"] == str(face["port"]) and r["c-ip"] == "127.0.0.1" for r in records)
+    assert records[-1]["cs-uri-query"].startswith("operation=PKIOperation&message=")
+
+
+def test_answers_follow_the_state_at_request_time(lab):
+    faults.create(lab, ["impersonate_right", "app_pool_stopped", "request_limits",
+                        {"id": "httpsys_limits", "variant": "pending"}])
+    face = server.start(lab)
+    base = face["base_url"]
+    long_target = LONG.replace("A" * 20000, "A" * 17000)
+    err_before, w3c_before = line_count(httperr_path(lab)), line_count(w3c_path(lab))
+    assert get(base, long_target)[0] == 414                    # HTTP.sys, values in effect
+    status, headers, body = get(base, MSCEP + "?operation=GetCACaps&message=default")
+    assert (status, headers["server"]) == (503, "Microsoft-HTTPAPI/2.0")
+    pools.set_state(lab, "SCEP", "Started", store.utcnow())    # fixed while the face runs
+    assert get(base, MSCEP + "?" + "q" * 3000)[0] == 404       # 404.15, remote page
+    status, headers, body = get(base, MSCEP + "?operation=GetCACert&message=ca")
+    assert status == 500
+    boot.reboot(lab, store.utcnow())                           # values set become in effect
+    assert get(base, long_target)[0] == 503                    # HTTP.sys passes it; autoStart=false
+    pools.set_state(lab, "SCEP", "Started", store.utcnow())
+    assert get(base, long_target)[0] == 404                    # request filtering stops it
+    records, _stats = tail_records(httperr_path(lab), err_before)
+    assert [(r["sc-status"], r["s-reason"], r["s-queuename"]) for r in records] == [
+        ("414", "URL_Length", None), ("503", "Disabled", "SCEP"), ("503", "Disabled", "SCEP")]
+    records, stats = tail_records(w3c_path(lab), w3c_before)
+    assert [(r["sc-status"], r["sc-substatus"], r["sc-win32-status"]) for r in records] == [
+        ("404", "15", "0"), ("500", "0", "1346"), ("404", "15", "0")]
+    assert stats["headers"][-1]["line_no"] > stats["headers"][-2]["line_no"]  # block after the boot
+
+
+def test_front_port_is_the_app_proxy(lab):
+    faults.create(lab, [{"id": "proxy_connector_down", "variant": "stopped"}])
+    face = server.start(lab)
+    err_before, w3c_before = line_count(httperr_path(lab)), line_count(w3c_path(lab))
+    res = probe.probe(face["app_proxy_url"], timeout=5, app_proxy=True, long_get_bytes=0,
+                      platforms=("ios",))
+    assert res["signals"] == ["PROXY_CONNECTOR_DOWN"]
+    assert res["checks"]["bare_url"]["layer"] == "app_proxy"
+    assert probe.probe(face["scep_url"], timeout=5, long_get_bytes=0)["signals"] == []
+    assert line_count(httperr_path(lab)) == err_before         # the cloud front logs nothing here
+    records, _stats = tail_records(w3c_path(lab), w3c_before)
+    assert len(records) == 5                                    # only the direct probe
+
+
+@pytest.mark.parametrize("fault,signals", [
+    (None, []),
+    ("url_not_403", ["URL_NOT_403"]),
+    ("app_pool_stopped", ["APP_POOL_STOPPED", "ROOT_INTERMEDIATES", "CRL_UNREACHABLE",
+                          "CRS_WINDOWS_AUTH", "POLICY_CERT_EXPIRED"]),
+    ("crs_windows_auth", ["APP_POOL_STOPPED", "ROOT_INTERMEDIATES", "CRL_UNREACHABLE",
+                          "CRS_WINDOWS_AUTH", "POLICY_CERT_EXPIRED"]),
+    ("request_limits", ["REQUEST_LIMITS"]),
+    ("httpsys_limits", ["HTTPSYS_LIMITS"]),
+    ("impersonate_right", ["IMPERSONATE_RIGHT", "SERVICE_ACCOUNT", "RA_CERT_EXPIRED"]),
+    ({"id": "ra_cert_expired", "variant": "expiring"}, ["RA_CERT_EXPIRED"]),
+])
+def test_probe_reads_each_fault_from_the_lab(tmp_path, fault, signals):
+    root = str(tmp_path / "lab")
+    faults.create(root, [fault] if fault else [])
+    try:
+        face = server.start(root)
+        res = probe.probe(face["scep_url"], timeout=5)
+    finally:
+        server.stop(root)
+    assert res["signals"] == signals
+    if fault == "request_limits":
+        assert res["checks"]["long_get"]["substatus_known"] is False
+    if isinstance(fault, dict):
+        assert {e["confidence"] for e in res["evidence"]} == {"warning"}
+
+
+def test_detailed_error_mode_from_the_lab_config(lab):
+    from ansible_collections.ndes.scep.plugins.module_utils._lab import iis
+    faults.create(lab, ["request_limits"])
+    iis.write(lab, "system.webServer/httpErrors", "Default Web Site", iis.APPHOST,
+              {"errorMode": "Detailed"})
+    face = server.start(lab)
+    res = probe.probe(face["scep_url"], timeout=5, platforms=("ios",))
+    assert res["checks"]["bare_url"]["substatus"] == 0
+    assert (res["checks"]["long_get"]["substatus"], res["checks"]["long_get"]["page"]) == (15, "iis_detailed")

@@ -82,8 +82,8 @@ def make_cert(cn, issuer=None, issuer_key=None, ca=False, ra=None, days=(-30, 36
 
 def make_pki(ra_days=(-30, 365)):
     ca, ca_key = make_cert("Lab Issuing CA", ca=True, days=(-365, 3650))
-    sig, _ = make_cert("NDES01-MSCEP-RA", ca, ca_key, ra="signing", days=ra_days)
-    enc, _ = make_cert("NDES01-MSCEP-RA", ca, ca_key, ra="encryption", days=ra_days)
+    sig, _key = make_cert("NDES01-MSCEP-RA", ca, ca_key, ra="signing", days=ra_days)
+    enc, _key = make_cert("NDES01-MSCEP-RA", ca, ca_key, ra="encryption", days=ra_days)
     return ca, ca_key, sig, enc
 
 
@@ -107,9 +107,8 @@ def raw_response(status_line, headers, body):
 
 
 def iis_ok(ctype, body):
-    return raw_response("HTTP/1.1 200 OK", [("Content-Type", ctype),
-                                             ("Server", "Microsoft-IIS/10.0"),
-                                             ("X-Powered-By", "ASP.NET")], body)
+    headers = [("Content-Type", ctype), ("Server", "Microsoft-IIS/10.0"), ("X-Powered-By", "ASP.NET")]
+    return raw_response("HTTP/1.1 200 OK", headers, body)
 
 
 class _Handler(socketserver.BaseRequestHandler):

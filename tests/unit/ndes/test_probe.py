@@ -4,10 +4,8 @@
 """The SCEP probe against a tiny server that replays the sample responses."""
 from __future__ import annotations
 
-import datetime
 import json
 import socket
-import ssl
 import time
 
 import pytest
@@ -25,7 +23,7 @@ PATH = "/certsrv/mscep/mscep.dll"
 
 
 def split_target(target):
-    path, _, query = target.partition("?")
+    path, _sep, query = target.partition("?")
     params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
     return path, params
 
@@ -143,6 +141,16 @@ def test_app_error_500_gives_candidates():
     cand = {e["id"] for e in res["evidence"] if e["stage"] == "bare_url"}
     assert cand == {"IMPERSONATE_RIGHT", "SERVICE_ACCOUNT", "RA_CERT_EXPIRED"}
     assert all(e["confidence"] == "candidate" for e in res["evidence"])
+    assert res["checks"]["long_get"]["passed"] is True
+
+
+def test_500_from_another_server_is_not_an_ndes_fault():
+    plain = H.raw_response("HTTP/1.1 500 Internal Server Error", [("Content-Type", "text/plain")],
+                           b"operation not implemented\n")
+    res = run(Ndes(bare=plain, long=plain))
+    assert res["signals"] == []
+    assert res["checks"]["bare_url"]["verdict"] == "unexpected"
+    assert res["checks"]["long_get"]["passed"] is True
 
 
 def test_504_at_app_proxy_is_connector_down():
@@ -222,8 +230,8 @@ def test_single_der_ca_cert():
 @pytest.mark.parametrize("ra_days,confidence", [((-400, -2), "observed"), ((-300, 10), "warning")])
 def test_ra_cert_dates(ra_days, confidence):
     ca, ca_key, _s, _e = H.make_pki()
-    sig, _ = H.make_cert("RA", ca, ca_key, ra="signing", days=ra_days)
-    enc, _ = H.make_cert("RA", ca, ca_key, ra="encryption", days=ra_days)
+    sig, _key = H.make_cert("RA", ca, ca_key, ra="signing", days=ra_days)
+    enc, _key = H.make_cert("RA", ca, ca_key, ra="encryption", days=ra_days)
     res = run(Ndes(certs_body=H.pkcs7_certs([ca, sig, enc])))
     assert res["signals"] == ["RA_CERT_EXPIRED"]
     assert {e["confidence"] for e in res["evidence"]} == {confidence}
@@ -253,7 +261,7 @@ def test_cert_info_ca_vs_ra_by_oid():
     body = bytes([0x06, 0x09]) + bytes.fromhex("2b0601040182371507")
     ext = bytes([0x30, len(body) + 6]) + body + bytes([2, 1, 100, 2, 1, 4])
     key = sig.public_key()
-    cert, _ = H.make_cert("tpl", ca, ca_key)
+    cert, _key = H.make_cert("tpl", ca, ca_key)
     builder = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(ca.subject)
                .public_key(key).serial_number(7).not_valid_before(cert.not_valid_before_utc)
                .not_valid_after(cert.not_valid_after_utc)
@@ -371,3 +379,11 @@ def test_bad_url_and_platform():
         P.probe("ftp://x/y")
     with pytest.raises(ValueError):
         P.probe("http://x/y", platforms=("blackberry",))
+
+
+def test_wrong_path_is_not_a_length_limit():
+    res = run(Ndes(bare=H.sample("iis10-404-custom-error-remote.http"),
+                   long=H.sample("iis10-404-custom-error-remote.http")))
+    assert res["checks"]["long_get"]["passed"] is None
+    assert "REQUEST_LIMITS" not in res["signals"]
+    assert {e["confidence"] for e in res["evidence"]} == {"candidate"}    # URL_NOT_403 candidate

@@ -25,7 +25,6 @@ import re
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes import values as v
 
-IIS_IUSRS = v.IIS_IUSRS
 NETWORK_SERVICE = v.NETWORK_SERVICE
 
 _SID_RE = re.compile(r"^S-1-\d+(-\d+)+$", re.IGNORECASE)

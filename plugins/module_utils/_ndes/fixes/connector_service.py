@@ -27,6 +27,11 @@ def reads(args, facts):
     return [("services", "services", {"names": missing})] if missing else []
 
 
+def _running_auto(status, start_mode, starting_ok=False):
+    running = ("running", "startpending") if starting_ok else ("running",)
+    return (status or "").lower() in running and (start_mode or "").lower() in ("auto", "automatic")
+
+
 def plan(args, facts, reads):
     result = c.Plan()
     services = dict(c.dig(facts, "services", {}))
@@ -40,7 +45,10 @@ def plan(args, facts, reads):
             report[name]["note"] = "not installed here"
             absent.append(name)
             continue
-        if svc.get("status") == "Running" and svc.get("start_mode") == "Auto":
+        if args["state"] == "restarted":
+            result.ensure(name, "service_state", {"name": name, "state": "restarted", "start_mode": "auto"})
+            continue
+        if _running_auto(svc.get("status"), svc.get("start_mode")):
             continue
         result.ensure(name, "service_state", {"name": name, "state": "running", "start_mode": "auto"})
     result.fields.update({"services": report, "not_installed": absent})
@@ -61,7 +69,7 @@ def finish(args, plan, results):
         after = c.ensure_after(results, op_id)
         plan.fields["services"][op_id].update({"status_after": after.get("status"),
                                                "start_mode_after": after.get("start_mode")})
-        if after.get("status") not in ("Running", "StartPending") or after.get("start_mode") != "Auto":
+        if not _running_auto(after.get("status"), after.get("start_mode"), starting_ok=True):
             errors.append("%s is %s (start mode %s) after starting it; look at the System log (Service Control "
                           "Manager events 7000/7023/7031 for this service) and the connector's own log, then rerun."
                           % (op_id, after.get("status"), after.get("start_mode")))

@@ -10,23 +10,29 @@ SECTIONS = ("temp_acl",)
 RIGHT_RANK = {"read": 0, "modify": 1, "full_control": 2}
 
 
-def _default_path(args, facts):
-    return args.get("path") or c.dig(facts, "temp_acl.path") or "C:\\Windows\\Temp"
-
-
 def settings(args):
-    return {"temp_dir": args["path"]} if args.get("path") else {}
+    return {"temp_dir": args["path"]}
+
+
+def _default_case(args):
+    return c.norm_sid(args["sid"]) == c.NETWORK_SERVICE and args["rights"] == "modify"
 
 
 def reads(args, facts):
-    """Facts only say whether NetworkService can write the folder; other SIDs or rights read the ACL."""
-    if c.norm_sid(args["sid"]) == c.NETWORK_SERVICE and args["rights"] == "modify":
+    """The facts answer for NetworkService/Modify on their own folder; other SIDs, rights or folders read the ACL."""
+    if _default_case(args):
         if facts is None:
             return []
-        same_path = not args.get("path") or args["path"].lower() == c.dig(facts, "temp_acl.path", "").lower()
-        if same_path and c.dig(facts, "temp_acl.network_service_can_write") is not None:
+        if args["path"].lower() == c.dig(facts, "temp_acl.path", "").lower():
             return []
-    return [("acl", "folder_acl", {"path": _default_path(args, facts)})]
+    return [("acl", "folder_acl", {"path": args["path"]})]
+
+
+def _granted_by_facts(facts):
+    """An explicit NetworkService ACE and write access: granted. Write access through Users alone is not
+    what Microsoft's fix asks for, so the (idempotent) grant is sent; unknown facts send it too."""
+    temp = c.dig(facts, "temp_acl", {})
+    return temp.get("network_service_can_write") is True and temp.get("network_service_explicit") is True
 
 
 def has_right(aces, sid, rights):
@@ -42,11 +48,11 @@ def plan(args, facts, reads):
     result = c.Plan()
     if not c.is_sid(args["sid"]):
         raise c.FixError("sid %r is not a SID (S-1-5-20 is NetworkService)." % args["sid"])
-    sid, path = c.norm_sid(args["sid"]), _default_path(args, facts)
+    sid, path = c.norm_sid(args["sid"]), args["path"]
     if reads and "acl" in reads:
         granted = has_right(c.read_data(reads, "acl", "the ACL of %s" % path).get("aces"), sid, args["rights"])
     else:
-        granted = c.dig(facts, "temp_acl.network_service_can_write")
+        granted = _granted_by_facts(facts)
     result.fields.update({"path": path, "sid": sid, "rights": args["rights"], "granted_before": granted})
     if granted is not True:
         result.ensure("acl", "folder_acl_grant", {"path": path, "sid": sid, "rights": args["rights"]})

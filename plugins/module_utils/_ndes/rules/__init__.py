@@ -8,7 +8,10 @@ A package rather than ``_ndes/rules.py``: Ansible's collection loader treats a
 """
 from __future__ import annotations
 
-from ansible_collections.ndes.scep.plugins.module_utils._ndes.rules.engine import (  # noqa: F401
+__all__ = ("BUILTIN", "CATALOGUE_PATH", "FAIL_ON", "SECTIONS", "SEVERITIES", "Rule", "RuleError", "default_docs",
+           "evaluate", "load_catalogue", "load_file", "parse_rules", "should_fail", "truthy")
+
+from ansible_collections.ndes.scep.plugins.module_utils._ndes.rules.engine import (  # noqa: F401,E402
     BUILTIN,
     CATALOGUE_PATH,
     FAIL_ON,

@@ -80,14 +80,14 @@ SECTIONS = {
     "next-steps": "next-steps",
 }
 UNKNOWN_TEXT = {
-    "title": {"en": "Could not check: %s", "it": "Verifica non riuscita: %s"},
+    "title": {"en": "Could not check: %s", "it": "Impossibile verificare: %s"},
     "next_step": {
-        "en": "The facts this check needs could not be read (see evidence.unknown). Fix the cause "
-              "(permissions of the Ansible account, a service that is down) and run the diagnosis again; "
-              "until then treat this check as failed, not as healthy.",
+        "en": "The facts this check needs could not be read (see evidence.unknown). Remove the cause "
+              "(for example the permissions of the account Ansible uses, or a service that is down) and run "
+              "the diagnosis again; until then do not count this check as passed.",
         "it": "Non è stato possibile leggere i dati necessari a questa verifica (vedere evidence.unknown). "
-              "Eliminare la causa (permessi dell'account usato da Ansible, un servizio fermo) e ripetere la "
-              "diagnosi; fino ad allora considerare la verifica non superata, non riuscita.",
+              "Risolvere la causa (ad esempio i permessi dell'account usato da Ansible o un servizio arrestato) "
+              "e ripetere la diagnosi; fino ad allora questa verifica non va considerata superata.",
     },
 }
 
@@ -342,6 +342,11 @@ def _unknown_hits(rule, unknown):
     return hits
 
 
+def _lower_first(text):
+    """``Al gruppo ...`` -> ``al gruppo ...`` after a colon; acronyms (``IIS_IUSRS``) stay."""
+    return text[0].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text
+
+
 def _finding(rule, doc, status, severity, unknown=None):
     evidence = {}
     for name, expr in rule.evidence:
@@ -364,7 +369,8 @@ def _finding(rule, doc, status, severity, unknown=None):
         "source": rule.source,
     }
     if status == "unknown":
-        finding["title"] = dict((lang, UNKNOWN_TEXT["title"][lang] % rule.title[lang]) for lang in LANGS)
+        finding["title"] = dict((lang, UNKNOWN_TEXT["title"][lang] % _lower_first(rule.title[lang]))
+                                for lang in LANGS)
         finding["next_step"] = dict(rule.unknown_next_step)
         finding["evidence"]["unknown"] = unknown
     return finding

@@ -78,7 +78,7 @@ _HEALTHY = {
     "service_account": {"name": "SCEP (ApplicationPoolIdentity)", "status": "not_applicable", "sid": POOL_SID},
     "chain": {"checked": True, "revocation_unreachable": False},
     "capi2": {"log_exists": True, "enabled": False},
-    "temp_acl": {"path": "C:\\Windows\\Temp", "network_service_can_write": True},
+    "temp_acl": {"path": "C:\\Windows\\Temp", "network_service_can_write": True, "network_service_explicit": True},
     "pending_reboot": False,
     "unknown": [],
 }

@@ -1,0 +1,132 @@
+# User rights: holders through LSA (LsaEnumerateAccountsWithUserRight; grants and
+# removals through LsaAddAccountRights / LsaRemoveAccountRights, 05_native.ps1),
+# the GPO definition through RSOP (root\rsop\computer RSOP_UserPrivilegeRight with
+# precedence=1, GPO names from RSOP_GPO). Accounts are compared as SIDs only.
+# Read: user_right, resolve_principal. Ensure: user_right_grant.
+
+$script:RecycleNote = 'a worker process sees a user-right change after an app pool recycle or iis_reset'
+
+function ConvertTo-AgentSid {
+    # SID string for a SID ('S-1-...', '*S-1-...') or an account name; $null when it does not resolve.
+    param([string]$Name)
+    $text = $Name.Trim()
+    if ($text.StartsWith('*')) { $text = $text.Substring(1) }
+    try {
+        if ($text -match '^[Ss]-1-') {
+            return (New-Object System.Security.Principal.SecurityIdentifier $text).Value
+        }
+        $account = New-Object System.Security.Principal.NTAccount $text
+        return $account.Translate([System.Security.Principal.SecurityIdentifier]).Value
+    } catch {
+        return $null
+    }
+}
+
+function Assert-AgentSid {
+    # The canonical (upper-case) SID string, or invalid_request.
+    param([string]$Sid)
+    try {
+        return (New-Object System.Security.Principal.SecurityIdentifier $Sid).Value.ToUpperInvariant()
+    } catch {
+        throw (New-AgentError -Code 'invalid_request' -Text ('not a SID: {0} (give S-1-...)' -f $Sid))
+    }
+}
+
+function Get-AgentSortedSids {
+    # Upper-case, distinct, in ordinal order (the order secedit /export lists them in, as the lab keeps them).
+    param($Sids)
+    $set = New-Object 'System.Collections.Generic.SortedSet[string]' ([System.StringComparer]::Ordinal)
+    foreach ($sid in $Sids) { if ($null -ne $sid) { [void]$set.Add(([string]$sid).ToUpperInvariant()) } }
+    return , [object[]]@($set)
+}
+
+function Get-AgentRightGpo {
+    # {gpo_defined, gpo_holders, gpo_source} from RSOP; not defined when RSOP has no data for the right.
+    param([string]$Right)
+    $out = [ordered]@{ gpo_defined = $false; gpo_holders = [object[]]@(); gpo_source = $null }
+    try {
+        $rows = @(Get-CimInstance -Namespace 'root\rsop\computer' -ClassName 'RSOP_UserPrivilegeRight' -Filter 'precedence=1' -ErrorAction Stop)
+    } catch {
+        return $out   # no RSOP data (no domain policy applied, or the namespace is absent)
+    }
+    foreach ($row in $rows) {
+        if ([string]$row.UserRight -ne $Right) { continue }
+        $sids = New-Object System.Collections.Generic.List[object]
+        foreach ($entry in @($row.AccountList)) {
+            if ([string]::IsNullOrEmpty($entry)) { continue }
+            $sid = ConvertTo-AgentSid -Name $entry
+            if ($null -eq $sid) { $sid = [string]$entry }   # keep an unresolvable entry as written in the GPO
+            $sids.Add($sid)
+        }
+        $source = [string]$row.GPOID
+        try {
+            foreach ($gpo in @(Get-CimInstance -Namespace 'root\rsop\computer' -ClassName 'RSOP_GPO' -ErrorAction Stop)) {
+                if ([string]$gpo.id -eq $source -and -not [string]::IsNullOrEmpty([string]$gpo.name)) { $source = [string]$gpo.name }
+            }
+        } catch {
+            $source = [string]$row.GPOID
+        }
+        $out['gpo_defined'] = $true
+        $out['gpo_holders'] = Get-AgentSortedSids -Sids $sids
+        $out['gpo_source'] = $source
+        return $out
+    }
+    return $out
+}
+
+function Get-AgentRightHolders {
+    param([string]$Right)
+    if ($Right -notmatch '^Se[A-Za-z]+(Privilege|Right)$') {
+        throw (New-AgentError -Code 'invalid_request' -Text ('not a user right constant: {0} (e.g. SeImpersonatePrivilege)' -f $Right))
+    }
+    Initialize-AgentNative
+    return , (Get-AgentSortedSids -Sids ([NdesScep.Lsa]::Holders($Right)))
+}
+
+function Read-AgentUserRight {
+    # read user_right: holders [SID] (LSA), gpo_defined, gpo_holders, gpo_source (RSOP)
+    param($A)
+    $right = [string]$A['right']
+    $out = [ordered]@{ holders = (Get-AgentRightHolders -Right $right) }
+    $gpo = Get-AgentRightGpo -Right $right
+    foreach ($key in $gpo.Keys) { $out[$key] = $gpo[$key] }
+    return $out
+}
+
+function Read-AgentResolvePrincipal {
+    # read resolve_principal: principals {name: SID or null}, resolved by the OS (LSA lookups)
+    param($A)
+    $principals = [ordered]@{}
+    foreach ($name in $A['names']) { $principals[[string]$name] = ConvertTo-AgentSid -Name ([string]$name) }
+    return [ordered]@{ principals = $principals }
+}
+
+function Invoke-EnsureUserRightGrant {
+    # ensure user_right_grant: before/after {holders}; backup: holders list; precondition when a GPO defines it.
+    param($A)
+    $right = [string]$A['right']
+    $add = @(foreach ($sid in @(Get-AgentArg $A 'add' @())) { Assert-AgentSid -Sid $sid })
+    $remove = @(foreach ($sid in @(Get-AgentArg $A 'remove' @())) { Assert-AgentSid -Sid $sid })
+    $holders = Get-AgentRightHolders -Right $right
+    $gpo = Get-AgentRightGpo -Right $right
+    $kept = @($holders | Where-Object { $remove -notcontains $_ })
+    $new = Get-AgentSortedSids -Sids (@($kept) + @($add))
+    $changed = ((@($new) -join ',') -ne (@($holders) -join ','))
+    $before = [ordered]@{ holders = $holders }
+    $after = [ordered]@{ holders = $new }
+    if ($changed -and $gpo['gpo_defined'] -and -not [bool](Get-AgentArg $A 'override_gpo' $false)) {
+        throw (New-AgentError -Code 'precondition' -Text ('{0} is defined by the GPO {1}: a local change is reverted at the next policy refresh; change the GPO (or pass override_gpo)' -f $right, $gpo['gpo_source']))
+    }
+    if (-not $changed) { return (New-AgentEnsureResult -Changed $false -Before $before -After $before) }
+    if ($script:Ctx.Check) {
+        return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Warnings @($script:RecycleNote))
+    }
+    $added = @($new | Where-Object { $holders -notcontains $_ })
+    $removed = @($holders | Where-Object { $new -notcontains $_ })
+    $restore = [ordered]@{ kind = 'user_right_grant'; args = [ordered]@{ right = $right; add = [object[]]$removed; remove = [object[]]$added; override_gpo = $true } }
+    $saved = Save-AgentBackupJson -Kind 'user_right' -Source $right -Data $before -Restore $restore
+    foreach ($sid in $added) { [NdesScep.Lsa]::Add($sid, $right) }
+    foreach ($sid in $removed) { [NdesScep.Lsa]::Remove($sid, $right) }
+    $after = [ordered]@{ holders = (Get-AgentRightHolders -Right $right) }
+    return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved -Warnings @($script:RecycleNote))
+}

@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers for the Windows agent checks: tree-sitter-powershell parsing, token and code scans."""
+from __future__ import annotations
+
+import glob
+import os
+import re
+
+import tree_sitter
+import tree_sitter_powershell
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+AGENT_DIR = os.path.join(ROOT, "plugins", "plugin_utils", "windows_agent")
+
+_PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+
+# Node types whose text is string or comment content: scans for code look outside them.
+STRING_TYPES = frozenset((
+    "comment", "expandable_string_literal", "verbatim_string_characters", "expandable_here_string_literal",
+    "verbatim_here_string_characters", "string_literal"))
+
+
+def all_ps1():
+    """Every .ps1 under plugins/, sorted."""
+    return sorted(glob.glob(os.path.join(ROOT, "plugins", "**", "*.ps1"), recursive=True))
+
+
+def agent_parts():
+    return sorted(glob.glob(os.path.join(AGENT_DIR, "*.ps1")))
+
+
+def read(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def parse(text):
+    return _PARSER.parse(text.encode("utf-8"))
+
+
+def walk(node):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def syntax_problems(text):
+    """[(line, kind, snippet)] of ERROR and MISSING nodes."""
+    source = text.encode("utf-8")
+    tree = parse(text)
+    out = []
+    for node in walk(tree.root_node):
+        if node.type == "ERROR" or node.is_missing:
+            snippet = source[node.start_byte:node.end_byte][:60].decode("utf-8", "replace")
+            out.append((node.start_point[0] + 1, "MISSING" if node.is_missing else "ERROR", snippet))
+    if tree.root_node.has_error and not out:
+        out.append((1, "ERROR", "tree has an error"))
+    return out
+
+
+def code_mask(text):
+    """The text with every string and comment character replaced by a space (line breaks kept).
+
+    Here-strings (C# for Add-Type) count as strings: their content is not PowerShell.
+    """
+    source = bytearray(text.encode("utf-8"))
+    tree = parse(text)
+    for node in walk(tree.root_node):
+        if node.type in STRING_TYPES or node.type.endswith("string_literal"):
+            for index in range(node.start_byte, node.end_byte):
+                if source[index] not in (0x0A, 0x0D):
+                    source[index] = 0x20
+    return source.decode("utf-8", "replace")
+
+
+def comment_mask(text):
+    """The text with comments blanked (strings kept: the ban list also applies to string contents)."""
+    source = bytearray(text.encode("utf-8"))
+    tree = parse(text)
+    for node in walk(tree.root_node):
+        if node.type == "comment":
+            for index in range(node.start_byte, node.end_byte):
+                if source[index] not in (0x0A, 0x0D):
+                    source[index] = 0x20
+    return source.decode("utf-8", "replace")
+
+
+def line_of(text, offset):
+    return text.count("\n", 0, offset) + 1
+
+
+# ------------------------------------------------------------------ PS 7-only syntax
+_PS7_TOKENS = (
+    (re.compile(r"\?\?=?"), "null-coalescing ?? / ??="),
+    (re.compile(r"(?<![\w`])\$\{?[\w:]+\}?\?(\.|\[)"), "null-conditional ?. / ?["),
+    (re.compile(r"\?\.(?=[A-Za-z_])"), "null-conditional ?."),
+    (re.compile(r"&&|\|\|"), "pipeline chain && / ||"),
+    (re.compile(r"-Parallel\b", re.IGNORECASE), "ForEach-Object -Parallel"),
+    (re.compile(r"(?<![\w-])clean\s*\{", re.IGNORECASE), "clean {} block"),
+    (re.compile(r"(?<=[\w)\]$'\"])\s+\?\s+(?=[^\s]).*?\s:\s", re.IGNORECASE), "ternary ? :"),
+)
+
+_PS7_NODE_TYPES = {"pipeline_chain_tail": "pipeline chain && / ||"}
+
+
+def ps7_problems(text):
+    """[(line, what)] for PowerShell 7-only syntax, from node types and a token scan outside strings/comments."""
+    out = []
+    tree = parse(text)
+    source = text.encode("utf-8")
+    for node in walk(tree.root_node):
+        if node.type in _PS7_NODE_TYPES:
+            out.append((node.start_point[0] + 1, _PS7_NODE_TYPES[node.type]))
+        if node.type == "command_parameter" and source[node.start_byte:node.end_byte].lower() == b"-parallel":
+            out.append((node.start_point[0] + 1, "ForEach-Object -Parallel"))
+        if node.type == "script_block_body" or node.type.endswith("block"):
+            pass
+    masked = code_mask(text)
+    for pattern, what in _PS7_TOKENS:
+        for match in pattern.finditer(masked):
+            out.append((line_of(masked, match.start()), what))
+    return sorted(set(out))
+
+
+# ------------------------------------------------------------------ ban list
+BANNED = (
+    (re.compile(r"\.Message\b"), ".Message (localized exception text)"),
+    (re.compile(r"DisplayName", re.IGNORECASE), "DisplayName (localized)"),
+    (re.compile(r"FriendlyName", re.IGNORECASE), "FriendlyName (localized)"),
+    (re.compile(r"\.Format\s*\("), "X509Extension.Format() (localized)"),
+    (re.compile(r"Invoke-Expression", re.IGNORECASE), "Invoke-Expression"),
+    (re.compile(r"(?<![\w-])iex(\s|$)", re.IGNORECASE), "iex"),
+    (re.compile(r"\[scriptblock\]::Create", re.IGNORECASE), "[scriptblock]::Create"),
+    (re.compile(r"certutil", re.IGNORECASE), "certutil (console output)"),
+    (re.compile(r"secedit", re.IGNORECASE), "secedit (console output)"),
+    (re.compile(r"appcmd", re.IGNORECASE), "appcmd (console output)"),
+    (re.compile(r"net\.exe|(?<![\w.-])net\s+(user|localgroup|group|accounts)\b", re.IGNORECASE), "net.exe"),
+)
+
+
+def banned_problems(text):
+    """[(line, what)] for banned APIs outside comments (string contents included)."""
+    masked = comment_mask(text)
+    out = []
+    for pattern, what in BANNED:
+        for match in pattern.finditer(masked):
+            out.append((line_of(masked, match.start()), what))
+    return sorted(set(out))
+
+
+# ------------------------------------------------------------------ dispatch table
+_DISPATCH_ROW = re.compile(r"^\s*'(?P<kind>\w+)'\s*=\s*@\('(?P<category>read|ensure)',\s*'(?P<handler>[\w-]+)',"
+                           r"\s*'(?P<args>[^']*)'\)\s*$", re.MULTILINE)
+
+
+def dispatch_table(text):
+    """{kind: (category, handler, {arg: spec})} from 90_dispatch.ps1's $script:AgentKinds rows."""
+    start = text.index("$script:AgentKinds = [ordered]@{")
+    end = text.index("\n}", start)
+    out = {}
+    for match in _DISPATCH_ROW.finditer(text[start:end]):
+        args = {}
+        for part in match.group("args").split(";"):
+            part = part.strip()
+            if part:
+                name, _sep, spec = part.partition("=")
+                args[name.strip()] = spec.strip()
+        out[match.group("kind")] = (match.group("category"), match.group("handler"), args)
+    return out
+
+
+def defined_functions(text):
+    return set(m.group(1) for m in re.finditer(r"^\s*function\s+([\w-]+)", code_mask(text), re.MULTILINE | re.IGNORECASE))
+
+
+def csharp_sources(text):
+    """The C# here-strings given to Add-Type (@' ... '@ assigned to $script:*Source)."""
+    return re.findall(r"\$script:\w*Source\s*=\s*@'\r?\n(.*?)\r?\n'@", text, re.DOTALL)
