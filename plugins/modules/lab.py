@@ -25,8 +25,8 @@ options:
     description:
       - Path of the lab directory. It must be empty, absent, or an existing lab (it holds C(lab.json));
         anything else is refused so that no unrelated directory is ever replaced or deleted.
+      - When not given, the action plugin fills it from the host variable C(ndes_lab_root).
     type: path
-    required: true
   state:
     description:
       - V(present) creates the lab (or re-creates it when the faults, host name or FQDN differ).
@@ -53,6 +53,26 @@ options:
     description: Fully qualified name of the lab server (its domain names the lab AD domain and CA).
     type: str
     default: ndes01.contoso.com
+  server:
+    description:
+      - V(started) runs the lab's HTTP face (IIS + HTTP.sys + NDES as a device sees them) as a daemon on
+        127.0.0.1, recorded in C(<root>/run/server.json); V(stopped) stops it. Both are idempotent.
+      - When not given, a running face is left as it is (and stopped when O(state=absent)).
+    type: str
+    choices: [started, stopped]
+  port:
+    description: Loopback port of the HTTP face; a free port is picked when not given.
+    type: int
+  front_port:
+    description:
+      - Also serve an "App Proxy" front on this loopback port, which answers 504 while C(WAPCSvc) is stopped.
+    type: int
+  ca_backend:
+    description:
+      - V(scepserver) runs the Debian C(scep) package's C(scepserver) as the lab's CA, so that real SCEP
+        clients can enrol through the lab's mscep.dll URL once the lab is healthy.
+    type: str
+    choices: [scepserver]
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -121,8 +141,13 @@ expected_findings:
   type: list
   elements: str
   sample: [REQUEST_LIMITS]
+server:
+  description: The HTTP face's record (C(run/server.json)) with C(running), when O(server) is given.
+  returned: when server is given
+  type: dict
+  sample: {"base_url": "http://127.0.0.1:41234", "port": 41234, "pid": 4242, "running": true}
 changed:
-  description: Whether the lab was created, re-created or removed.
+  description: Whether the lab was created, re-created or removed, or its HTTP face started or stopped.
   returned: always
   type: bool
 """
@@ -132,7 +157,7 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ndes.scep.plugins.module_utils._lab import certs, faults
+from ansible_collections.ndes.scep.plugins.module_utils._lab import certs, faults, server
 
 
 def _wanted(module):
@@ -161,23 +186,52 @@ def absent(module, root):
     if not os.path.exists(root):
         return False
     if not module.check_mode:
+        server.stop(root)
         shutil.rmtree(root)
     return True
+
+
+def serve(module, root):
+    """Apply O(server); returns (changed, record)."""
+    wanted = module.params["server"]
+    current = server.status(root)
+    if wanted == "stopped":
+        if not current.get("running"):
+            return False, current
+        if module.check_mode:
+            return True, dict(current, running=False)
+        server.stop(root)
+        return True, server.status(root)
+    if current.get("running"):
+        return False, current
+    if module.check_mode:
+        return True, dict(current, running=True)
+    try:
+        record = server.start(root, port=module.params["port"], front_port=module.params["front_port"],
+                              ca_backend=module.params["ca_backend"])
+    except server.LabServerError as exc:
+        module.fail_json(msg="the lab's HTTP face did not start: %s" % exc)
+    return True, record
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            root=dict(type="path", required=True),
+            root=dict(type="path"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             faults=dict(type="list", elements="raw", default=[]),
             hostname=dict(type="str", default=faults.DEFAULT_HOSTNAME),
             fqdn=dict(type="str", default=faults.DEFAULT_FQDN),
-            # server: started|stopped is added with the lab's HTTP face.
+            server=dict(type="str", choices=["started", "stopped"]),
+            port=dict(type="int"),
+            front_port=dict(type="int"),
+            ca_backend=dict(type="str", choices=["scepserver"]),
         ),
         supports_check_mode=True,
     )
     root = module.params["root"]
+    if not root:
+        module.fail_json(msg="root is required: set the host variable ndes_lab_root or pass root")
     if not faults.is_lab_or_empty(root):
         module.fail_json(msg="%s exists and is not a lab NDES (no lab.json); choose an empty or new "
                              "directory for ndes_lab_root" % root)
@@ -185,7 +239,11 @@ def main():
         module.exit_json(changed=absent(module, root))
     changed, record = present(module, root)
     record = dict(record, root=root)
-    module.exit_json(changed=changed, lab=record, expected_findings=faults.expected_findings(record["faults"]))
+    result = dict(lab=record, expected_findings=faults.expected_findings(record["faults"]))
+    if module.params["server"]:
+        served, result["server"] = serve(module, root)
+        changed = changed or served
+    module.exit_json(changed=changed, **result)
 
 
 if __name__ == "__main__":

@@ -85,25 +85,28 @@ class NdesAction(ActionBase):
         del tmp
         self._remote_calls = 0
         self._task_vars = task_vars
+        try:
+            result.update(self._run_validated())
+        except AnsibleActionFail as exc:
+            result.update(failed=True, msg=to_text(exc.message))
+        result[REMOTE_CALLS_KEY] = self._remote_calls
+        result.setdefault("changed", False)
+        if not self.diff_mode:
+            result.pop("diff", None)
+        return result
+
+    def _run_validated(self):
+        self.check_mode = bool(self._task.check_mode)
+        self.diff_mode = bool(self._task.diff)
         _validation, args = self.validate_argument_spec(
             argument_spec=self.ARGUMENT_SPEC,
             mutually_exclusive=list(self.MUTUALLY_EXCLUSIVE),
             required_if=list(self.REQUIRED_IF),
             required_one_of=list(self.REQUIRED_ONE_OF),
         )
-        self.agent = AgentSelection.for_task(self._connection, task_vars) if self.NEEDS_AGENT else None
-        self.check_mode = bool(self._task.check_mode)
-        self.diff_mode = bool(self._task.diff)
-        self.run_id = to_text(task_vars.get(RUN_ID_VAR) or new_run_id())
-        try:
-            outcome = self.act(args) or {}
-        finally:
-            result[REMOTE_CALLS_KEY] = self._remote_calls
-        result.update(outcome)
-        result.setdefault("changed", False)
-        if not self.diff_mode:
-            result.pop("diff", None)
-        return result
+        self.agent = AgentSelection.for_task(self._connection, self._task_vars) if self.NEEDS_AGENT else None
+        self.run_id = to_text(self._task_vars.get(RUN_ID_VAR) or new_run_id())
+        return self.act(args) or {}
 
     def act(self, args):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -30,6 +30,7 @@ STATUS_TEXT = {
     "not_reached": "not reached",
 }
 MAX_VALUE_CHARS = 400
+LANG_LABELS = {"en": "Microsoft Learn (English)", "it": "Microsoft Learn (italiano)"}
 _ID_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -168,7 +169,7 @@ def docs_links(raw):
     if isinstance(raw, dict):
         if "url" in raw:
             return [{"label": str(raw.get("title") or raw.get("label") or raw["url"]), "url": str(raw["url"])}]
-        return [{"label": str(k), "url": str(v)} for k, v in raw.items() if v]
+        return [{"label": LANG_LABELS.get(str(k), str(k)), "url": str(v)} for k, v in raw.items() if v]
     out = []
     for item in raw:
         out.extend(docs_links(item))
@@ -321,6 +322,8 @@ def render_markdown(document):
             out.append("- Reboot required.")
         elif host["rebooted"]:
             out.append("- Rebooted.")
+        if host["restarts"]:
+            out.append("- Restarts asked for: %s." % _md(restarts_text(host["restarts"])))
         if verify_text(host["verify"]):
             out.append("- " + _md(verify_text(host["verify"])))
         for backup in host["backups"]:
@@ -342,7 +345,7 @@ th{background:#f6f8fa}tr.finding td:first-child,tr.clean td:first-child,tr.unrea
 .sev-critical{background:#82071e}.sev-error{background:#cf222e}.sev-warning{background:#9a6700}.sev-info{background:#0969da}
 .next{color:#57606a;margin-top:.2rem}.ok{color:#1a7f37}.bad{color:#cf222e}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.82rem;white-space:pre-wrap;word-break:break-word}
-ul.ev{margin:0;padding-left:1rem}.badge{border:1px solid #d0d7de;border-radius:1rem;padding:0 .5rem;font-size:.8rem;margin-left:.4rem}
+ul.ev{margin:0;padding-left:1rem}td.fix code{white-space:nowrap;word-break:normal}.badge{border:1px solid #d0d7de;border-radius:1rem;padding:0 .5rem;font-size:.8rem;margin-left:.4rem}
 """
 
 
@@ -402,7 +405,7 @@ def _finding_rows(host, lang):
         rows.append(
             '<tr class="finding sev-row-%s" data-host="%s" data-finding="%s"><td>%s</td>'
             '<td><span class="sev sev-%s">%s</span></td>'
-            '<td><strong>%s</strong> %s%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
+            '<td><strong>%s</strong> %s%s</td><td>%s</td><td class="fix">%s</td><td>%s</td></tr>' % (
                 _e(f["severity"]), name, _e(f["id"]), link, _e(f["severity"]), _e(f["severity"]),
                 _e(f["id"]), _e(title), ('<div class="next">Next step: %s</div>' % _e(step)) if step else "",
                 _evidence_html(f["evidence"]), _fix_html(f["fix"]), _docs_html(f["docs"])))

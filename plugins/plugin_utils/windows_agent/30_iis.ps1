@@ -312,11 +312,28 @@ function ConvertTo-AgentIisTyped {
                 return [bool]$Value
             }
             'timeSpan' { return [System.TimeSpan]::Parse([string]$Value, $script:Invariant) }
+            'enum' { return (ConvertTo-AgentIisEnumNumber -Attribute $Attribute -Value $Value) }
+            'flags' { return (ConvertTo-AgentIisEnumNumber -Attribute $Attribute -Value $Value) }
         }
     } catch {
         throw (New-AgentError -Code 'invalid_request' -Text ('attribute {0}: {1} does not fit its type {2}' -f $Attribute.Name, $Value, $type))
     }
     return , $Value
+}
+
+function ConvertTo-AgentIisEnumNumber {
+    # An enum / flags value given by name(s) ('W3C', 'Read,Script') or number -> its number (schema values).
+    param($Attribute, $Value)
+    if (Test-AgentInteger -Value $Value) { return [int32]$Value }
+    $total = 0
+    foreach ($part in ([string]$Value).Split(',')) {
+        $label = $part.Trim()
+        $hit = $null
+        foreach ($entry in $Attribute.Schema.GetEnumValues()) { if ([string]$entry.Name -eq $label) { $hit = [int32]$entry.Value } }
+        if ($null -eq $hit) { throw (New-AgentError -Code 'invalid_request' -Text ('attribute {0}: {1} is not one of its values' -f $Attribute.Name, $label)) }
+        $total = $total -bor $hit
+    }
+    return [int32]$total
 }
 
 function ConvertTo-AgentIisText {
@@ -564,6 +581,7 @@ function Invoke-EnsureIisProperty {
         }
         $element = Get-AgentIisElement -Config $config -Section $section -LocationPath $plan['location']
         $typed = @{}
+        $shown = @{}
         $changed = $false
         foreach ($name in $names) {
             $attribute = $null
@@ -572,7 +590,14 @@ function Invoke-EnsureIisProperty {
                 throw (New-AgentError -Code 'invalid_request' -Text ('attribute {0} is not in the schema of {1}' -f $name, $section))
             }
             $typed[$name] = ConvertTo-AgentIisTyped -Attribute $attribute -Value $wanted[$name]
-            $text = ConvertTo-AgentIisText -Value $typed[$name]
+            if ($typed[$name] -is [System.TimeSpan]) { $shown[$name] = $typed[$name].ToString() } else { $shown[$name] = $typed[$name] }
+            $schemaType = ''
+            try { $schemaType = [string]$attribute.Schema.Type } catch { $schemaType = '' }
+            if ($schemaType -eq 'enum' -or $schemaType -eq 'flags') {
+                # compare and show enums by the name the request gave (config files hold names)
+                $shown[$name] = ConvertFrom-AgentIisAttribute -Attribute (New-Object psobject -Property @{ Value = $typed[$name]; Schema = $attribute.Schema })
+            }
+            $text = ConvertTo-AgentIisText -Value $shown[$name]
             if ($null -eq $explicit[$name] -or $explicit[$name] -ne $text) { $changed = $true }
         }
         # predicted effective values: a deeper layer that sets the attribute keeps its value
@@ -589,9 +614,7 @@ function Invoke-EnsureIisProperty {
                 $predicted[$name] = $before['attributes'][$name]
                 $warnings.Add(('{0} at {1} stays {2}: a deeper configuration level sets it' -f $name, $location, (ConvertTo-AgentIisText -Value $predicted[$name])))
             } else {
-                $predicted[$name] = ConvertFrom-AgentIisAttribute -Attribute (New-Object psobject -Property @{ Value = $typed[$name]; Schema = $null })
-                $attribute = $element.GetAttribute($name)
-                if ([string]$attribute.Schema.Type -eq 'enum' -or [string]$attribute.Schema.Type -eq 'flags') { $predicted[$name] = $wanted[$name] }
+                $predicted[$name] = $shown[$name]
             }
         }
         $after = [ordered]@{ attributes = $predicted }

@@ -105,7 +105,8 @@ def test_json_round_trips():
     assert loaded["run_id"] == "RUN"
     assert loaded["summary"]["findings"] == 3
     assert loaded["hosts"][0]["changes"][0]["after"] == {"attributes": {"maxUrl": 65534}}
-    assert loaded["hosts"][0]["findings"][0]["docs"] == [{"label": "en", "url": DOCS["en"]}, {"label": "it", "url": DOCS["it"]}]
+    assert loaded["hosts"][0]["findings"][0]["docs"] == [{"label": "Microsoft Learn (English)", "url": DOCS["en"]},
+                                                        {"label": "Microsoft Learn (italiano)", "url": DOCS["it"]}]
 
 
 def test_html_has_one_row_per_host_and_finding():
@@ -196,3 +197,22 @@ def test_write_creates_the_three_files(tmp_path):
         with open(path, encoding="utf-8") as handle:
             assert handle.read() == report.RENDERERS[kind](doc)
     assert sorted(os.listdir(str(tmp_path / "out" / "RUN"))) == ["report.html", "report.json", "report.md"]
+
+
+def test_verification_and_restarts_are_told_per_host():
+    data = hosts()
+    data["ndes01"]["verify"] = {"url": "http://127.0.0.1:1/certsrv/mscep/mscep.dll", "reached": True,
+                                "bare_url_status": 503, "signals": ["APP_POOL_STOPPED", "CRL_UNREACHABLE"],
+                                "unexplained": []}
+    data["ndes01"]["restarts"] = [{"kind": "app_pool", "name": "SCEP", "action": "recycle"},
+                                  {"kind": "app_pool", "name": "SCEP", "action": "recycle"},
+                                  {"kind": "iis", "name": None, "action": "reset"}]
+    data["ndes02"]["verify"] = {"url": "http://127.0.0.1:2/x", "reached": False}
+    doc = report.build("RUN", data, mode="remediate")
+    text = report.render_markdown(doc)
+    assert "Restarts asked for: recycle SCEP, reset iis." in text
+    assert "answered 503; the probe still sees APP\\_POOL\\_STOPPED, CRL\\_UNREACHABLE (explained by faults" in text
+    assert "http://127.0.0.1:2/x gave no HTTP answer." in report.render_html(doc)
+    failed = dict(data["ndes01"]["verify"], unexplained=["long_get=REQUEST_LIMITS"])
+    assert "not taken effect: long_get=REQUEST_LIMITS" in report.verify_text(failed)
+    assert report.verify_text(None) == ""

@@ -74,7 +74,7 @@ def test_fix_with_facts_fixes_backs_up_and_is_idempotent(tmp_path, fid, variant,
     assert not fixed(facts)
 
     before = lf.digest(root)
-    checked, calls, _ = lf.run(module, root, check=True, facts=facts, **args)
+    checked, calls, _requests = lf.run(module, root, check=True, facts=facts, **args)
     assert lf.digest(root) == before, "check mode changed the lab"
     assert checked["changed"] is True and not checked.get("failed"), checked.get("msg")
     assert calls == 1 and checked["backup"] is None
@@ -89,7 +89,7 @@ def test_fix_with_facts_fixes_backs_up_and_is_idempotent(tmp_path, fid, variant,
     assert result["diff"]["before"] != result["diff"]["after"]
     assert fixed(lf.info(root))
 
-    again, calls, _ = lf.run(module, root, facts=lf.info(root), **args)
+    again, calls, _requests = lf.run(module, root, facts=lf.info(root), **args)
     assert again["changed"] is False and calls == 0 and not again.get("failed")
 
 
@@ -105,19 +105,19 @@ def test_fix_without_facts_reads_once_then_ensures_once(tmp_path, fid, variant, 
     result, calls, requests = lf.run(module, root, **args)
     assert result["changed"] is True and calls == 2, result.get("msg")
     assert all(op["kind"] in ("system",) or not op["kind"].endswith("_grant") for op in requests[0]["ops"])
-    again, calls, _ = lf.run(module, root, **args)
+    again, calls, _requests = lf.run(module, root, **args)
     assert again["changed"] is False and calls == 1
 
 
 def test_request_limits_reports_reboot_until_the_lab_boots(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [{"id": "httpsys_limits", "variant": "absent"}])
-    result, _calls, _ = lf.run("request_limits", root, facts=lf.info(root))
+    result, _calls, _requests = lf.run("request_limits", root, facts=lf.info(root))
     assert result["reboot_required"] is True and result["restart_required"] is False
-    still, calls, _ = lf.run("request_limits", root, facts=lf.info(root))
+    still, calls, _requests = lf.run("request_limits", root, facts=lf.info(root))
     assert still["changed"] is False and still["reboot_required"] is True and calls == 0
-    booted, _calls, _ = lf.run("reboot", root, only_if_required=True, required=still["reboot_required"])
+    booted, _calls, _requests = lf.run("reboot", root, only_if_required=True, required=still["reboot_required"])
     assert booted["rebooted"] is True
-    after, _calls, _ = lf.run("request_limits", root, facts=lf.info(root))
+    after, _calls, _requests = lf.run("request_limits", root, facts=lf.info(root))
     assert after["reboot_required"] is False
 
 
@@ -134,7 +134,7 @@ def test_request_limits_webconfig_is_written_to_the_site_web_config(tmp_path):
 def test_gpo_defined_right_is_reported_and_left_alone(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [{"id": "impersonate_right", "variant": "gpo"}])
     before = lf.digest(root)
-    result, calls, _ = lf.run("user_right", root, facts=lf.info(root))
+    result, calls, _requests = lf.run("user_right", root, facts=lf.info(root))
     assert result["changed"] is False and calls == 0 and result["gpo_blocked"] is True
     assert result["gpo_source"] == "NDES Server Baseline" and "override_gpo" in result["warnings"][0]
     assert lf.digest(root) == before
@@ -142,23 +142,23 @@ def test_gpo_defined_right_is_reported_and_left_alone(tmp_path):
 
 def test_gpo_defined_right_with_override(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [{"id": "impersonate_right", "variant": "gpo"}])
-    result, calls, _ = lf.run("user_right", root, facts=lf.info(root), override_gpo=True)
+    result, calls, _requests = lf.run("user_right", root, facts=lf.info(root), override_gpo=True)
     assert result["changed"] is True and calls == 1 and "reverted" in " ".join(result["warnings"])
 
 
 def test_gpo_placed_root_certificate_is_reported_not_moved(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [{"id": "root_intermediates", "variant": "gpo"}])
     before = lf.digest(root)
-    result, calls, _ = lf.run("root_store", root, facts=lf.info(root))
+    result, calls, _requests = lf.run("root_store", root, facts=lf.info(root))
     assert result["changed"] is False and calls == 0 and len(result["gpo_placed"]) == 1
     assert lf.digest(root) == before and lf.info(root)["root_store"]["count"] == 1
 
 
 def test_absent_proxy_connector_is_not_installed_here(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [{"id": "proxy_connector_down", "variant": "absent"}])
-    result, _calls, _ = lf.run("connector_service", root, facts=lf.info(root))
+    result, _calls, _requests = lf.run("connector_service", root, facts=lf.info(root))
     assert not result.get("failed") and result["not_installed"] == ["WAPCSvc", "WAPCUpdaterSvc"]
-    required, _calls, _ = lf.run("connector_service", root, facts=lf.info(root), required=True)
+    required, _calls, _requests = lf.run("connector_service", root, facts=lf.info(root), required=True)
     assert required["failed"] and "not installed" in required["msg"]
 
 
@@ -166,14 +166,14 @@ def test_absent_proxy_connector_is_not_installed_here(tmp_path):
 def test_unusable_ra_certificates_fail_with_the_next_step(tmp_path, variant):
     root = lf.make_lab(tmp_path / "lab", [{"id": "ra_cert_expired", "variant": variant}])
     before = lf.digest(root)
-    result, _calls, _ = lf.run("ra_certs", root, facts=lf.info(root))
+    result, _calls, _requests = lf.run("ra_certs", root, facts=lf.info(root))
     assert result["failed"] and "ndes.scep.ra_renew" in result["msg"]
     assert lf.digest(root) == before
 
 
 def test_expiring_ra_certificates_warn_with_days_left(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [{"id": "ra_cert_expired", "variant": "expiring"}])
-    result, calls, _ = lf.run("ra_certs", root, facts=lf.info(root))
+    result, calls, _requests = lf.run("ra_certs", root, facts=lf.info(root))
     assert not result.get("failed") and calls == 0 and result["min_days_left"] <= 15
     assert "expires in" in result["warnings"][0]
 
@@ -188,9 +188,9 @@ def test_policy_cert_refuses_an_expired_certificate_and_changes_nothing(tmp_path
     root = lf.make_lab(tmp_path / "lab", [{"id": "policy_cert_expired", "variant": "expired"}])
     facts = lf.info(root)
     before = lf.digest(root)
-    result, _calls, _ = lf.run("policy_cert", root, facts=facts, thumbprint=facts["policy_cert"]["thumbprint"])
+    result, _calls, _requests = lf.run("policy_cert", root, facts=facts, thumbprint=facts["policy_cert"]["thumbprint"])
     assert result["failed"] and "has expired" in result["msg"] and lf.digest(root) == before
-    result, _calls, _ = lf.run("policy_cert", root, facts=facts, auto=True)
+    result, _calls, _requests = lf.run("policy_cert", root, facts=facts, auto=True)
     assert result["failed"] and "auto found no certificate" in result["msg"]
 
 
@@ -199,7 +199,7 @@ def test_policy_cert_explicit_thumbprint_with_spaces_and_lrm(tmp_path):
     facts = lf.info(root)
     new = renewed_policy_cert(root)           # enrolled after the facts were gathered
     pasted = "\u200e" + " ".join(new[i:i + 2] for i in range(0, 40, 2)).lower()
-    result, calls, _ = lf.run("policy_cert", root, facts=facts, thumbprint=pasted)
+    result, calls, _requests = lf.run("policy_cert", root, facts=facts, thumbprint=pasted)
     assert result["changed"] is True and calls == 2          # not in the facts: one My read, then the write
     assert result["stored_after"] == new.lower()
     assert [r["name"] for r in result["restarts"] if r["kind"] == "service"] == [
@@ -211,25 +211,25 @@ def test_policy_cert_explicit_thumbprint_with_spaces_and_lrm(tmp_path):
 def test_app_pool_refuses_while_a_crash_cause_remains(tmp_path):
     root = lf.make_lab(tmp_path / "lab", ["app_pool_stopped", "crs_windows_auth"])
     facts = lf.info(root)
-    result, _calls, _ = lf.run("app_pool", root, facts=facts)
+    result, _calls, _requests = lf.run("app_pool", root, facts=facts)
     assert result["failed"] and "CRS_WINDOWS_AUTH with ndes.scep.certreg_auth" in result["msg"]
     lf.run("certreg_auth", root, facts=facts)
     # the facts are stale now: app_pool reads again before refusing, and starts the pool
-    result, calls, _ = lf.run("app_pool", root, facts=facts)
+    result, calls, _requests = lf.run("app_pool", root, facts=facts)
     assert result["changed"] is True and calls == 2, result.get("msg")
 
 
 def test_app_pool_unknown_name_lists_pools(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [])
-    result, _calls, _ = lf.run("app_pool", root, facts=lf.info(root), name="NDES")
+    result, _calls, _requests = lf.run("app_pool", root, facts=lf.info(root), name="NDES")
     assert result["failed"] and "SCEP" in result["msg"] and "DefaultAppPool" in result["msg"]
 
 
 def test_iis_restart_recycles_and_resets(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [])
-    result, calls, _ = lf.run("iis_restart", root, pools=["SCEP"])
+    result, calls, _requests = lf.run("iis_restart", root, pools=["SCEP"])
     assert result["changed"] is True and calls == 1
-    result, calls, _ = lf.run("iis_restart", root, reset=True)
+    result, calls, _requests = lf.run("iis_restart", root, reset=True)
     assert result["changed"] is True and calls == 1
     before = lf.digest(root)
     lf.run("iis_restart", root, check=True, reset=True)
@@ -239,8 +239,8 @@ def test_iis_restart_recycles_and_resets(tmp_path):
 def test_connector_service_restarted_for_handlers(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [])
     before = lf.digest(root)
-    checked, _calls, _ = lf.run("connector_service", root, check=True, facts=lf.info(root),
-                                certificate_connector=True, state="restarted")
+    checked, _calls, _requests = lf.run("connector_service", root, check=True, facts=lf.info(root),
+                                        certificate_connector=True, state="restarted")
     assert checked["changed"] is True and lf.digest(root) == before
     result, calls, requests = lf.run("connector_service", root, facts=lf.info(root), certificate_connector=True,
                                      state="restarted")

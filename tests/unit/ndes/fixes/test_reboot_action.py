@@ -109,7 +109,7 @@ def test_a_lab_boots_through_the_agent_and_never_loads_an_os_reboot(tmp_path, mo
 def test_check_mode_on_a_lab_predicts_and_changes_nothing(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [])
     before = lf.digest(root)
-    result, calls, _ = lf.run("reboot", root, check=True)
+    result, calls, _requests = lf.run("reboot", root, check=True)
     assert result["changed"] is True and calls == 1 and lf.digest(root) == before
 
 
@@ -118,6 +118,6 @@ def test_only_if_required_without_facts_gathers_once(tmp_path):
     result, calls, requests = lf.run("reboot", root, only_if_required=True)
     assert result["rebooted"] is True and calls == 2
     assert {op["id"] for op in requests[0]["ops"]} >= {"system", "httpsys"}
-    result, calls, _ = lf.run("reboot", root, only_if_required=True)
+    result, calls, _requests = lf.run("reboot", root, only_if_required=True)
     assert result["rebooted"] is False and calls == 1 and result["why"].startswith("facts.pending_reboot")
     assert fix.needs_facts(args_of(ActionModule.ARGUMENT_SPEC, only_if_required=True)) is True

@@ -81,8 +81,8 @@ def test_temp_acl_finish():
     facts = healthy()
     facts["temp_acl"]["network_service_can_write"] = False
     plan = temp_fix.plan(args(temp_acl), facts, {})
-    good = {"acl": ok("folder_acl_grant", {"aces": []}, {"aces": [{"sid": "S-1-5-20", "rights": ["modify"],
-                                                                     "type": "allow", "inherited": False}]})}
+    ace = {"sid": "S-1-5-20", "rights": ["modify"], "type": "allow", "inherited": False}
+    good = {"acl": ok("folder_acl_grant", {"aces": []}, {"aces": [ace]})}
     assert temp_fix.finish(args(temp_acl), plan, good)[1] is None
     assert "still lacks" in temp_fix.finish(args(temp_acl), plan, {"acl": ok("folder_acl_grant", {}, {"aces": []})})[1]
 
