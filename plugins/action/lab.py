@@ -31,6 +31,7 @@ class ActionModule(NdesAction):
         root = args.get("root") or self._task_vars.get(LAB_ROOT_VAR)
         if not root:
             raise AnsibleActionFail("Say where the lab lives: set the host variable %s or the root option." % LAB_ROOT_VAR)
-        module_args = dict(args, root=root)
+        module_args = dict((k, v) for k, v in args.items() if v is not None)
+        module_args["root"] = root
         self._remote_calls += 1
         return self._execute_module(module_name=LAB_MODULE, module_args=module_args, task_vars=self._task_vars)

@@ -57,24 +57,25 @@ function Get-AgentDerChildren {
 }
 
 function ConvertFrom-AgentDerOid {
+    # Dotted OID text; arcs are BigIntegers (UUID arcs under 2.25 exceed 64 bits).
     param([byte[]]$Bytes, $Tlv)
     $ids = New-Object System.Collections.Generic.List[string]
-    $value = [System.Numerics.BigInteger]::Zero
+    $value = [bigint]::Zero
     $firstDone = $false
     for ($i = $Tlv['start']; $i -lt $Tlv['end']; $i++) {
         $b = [int]$Bytes[$i]
-        $value = $value * 128 + ($b -band 127)
+        $value = [bigint]::Add([bigint]::Multiply($value, [bigint]128), [bigint]($b -band 127))
         if (($b -band 128) -eq 0) {
             if (-not $firstDone) {
                 $head = 2
-                if ($value -lt 40) { $head = 0 } elseif ($value -lt 80) { $head = 1 }
+                if ([bigint]::Compare($value, [bigint]40) -lt 0) { $head = 0 } elseif ([bigint]::Compare($value, [bigint]80) -lt 0) { $head = 1 }
                 $ids.Add([string]$head)
-                $ids.Add(($value - 40 * $head).ToString())
+                $ids.Add([bigint]::Subtract($value, [bigint](40 * $head)).ToString())
                 $firstDone = $true
             } else {
                 $ids.Add($value.ToString())
             }
-            $value = [System.Numerics.BigInteger]::Zero
+            $value = [bigint]::Zero
         }
     }
     return ($ids -join '.')
@@ -372,10 +373,12 @@ function Read-AgentCertChain {
 
 # ------------------------------------------------------------------ ensures
 function Get-AgentCertStores {
-    # The known LocalMachine stores that hold the thumbprint.
-    param([string]$Thumbprint)
+    # The LocalMachine stores (the known ones and Extra) that hold the thumbprint, in the known order.
+    param([string]$Thumbprint, [string[]]$Extra = @())
     $out = New-Object System.Collections.Generic.List[object]
-    foreach ($name in $script:KnownStores) {
+    $names = New-Object System.Collections.Generic.List[string]
+    foreach ($name in (@($script:KnownStores) + @($Extra))) { if (-not ($names -contains $name)) { $names.Add($name) } }
+    foreach ($name in $names) {
         $store = $null
         try { $store = Open-AgentCertStore -Name $name } catch { $store = $null }
         if ($null -eq $store) { continue }
@@ -401,7 +404,7 @@ function Invoke-EnsureCertMove {
     $thumbprint = ConvertTo-AgentThumbprint -Text $A['thumbprint']
     $source = Get-AgentStoreName -Name $A['from_store']
     $target = Get-AgentStoreName -Name $A['to_store']
-    $stores = Get-AgentCertStores -Thumbprint $thumbprint
+    $stores = Get-AgentCertStores -Thumbprint $thumbprint -Extra @($source, $target)
     $before = [ordered]@{ stores = $stores.ToArray() }
     if (-not $stores.Contains($source)) {
         if ($stores.Contains($target)) { return (New-AgentEnsureResult -Changed $false -Before $before -After $before) }
@@ -411,8 +414,8 @@ function Invoke-EnsureCertMove {
         throw (New-AgentError -Code 'precondition' -Text ('certificate {0} in {1} was placed by Group Policy (HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates): it comes back at the next policy refresh; remove it from the GPO' -f $thumbprint, $source))
     }
     $afterStores = New-Object System.Collections.Generic.List[object]
-    foreach ($name in $script:KnownStores) {
-        if (($stores.Contains($name) -and $name -ne $source) -or $name -eq $target) { $afterStores.Add($name) }
+    foreach ($name in (@($script:KnownStores) + @($source, $target))) {
+        if ((($stores.Contains($name) -and $name -ne $source) -or $name -eq $target) -and -not $afterStores.Contains($name)) { $afterStores.Add($name) }
     }
     $after = [ordered]@{ stores = $afterStores.ToArray() }
     if ($script:Ctx.Check) { return (New-AgentEnsureResult -Changed $true -Before $before -After $after) }
@@ -426,7 +429,7 @@ function Invoke-EnsureCertMove {
     } finally {
         $from.Close()
     }
-    $after = [ordered]@{ stores = (Get-AgentCertStores -Thumbprint $thumbprint).ToArray() }
+    $after = [ordered]@{ stores = (Get-AgentCertStores -Thumbprint $thumbprint -Extra @($source, $target)).ToArray() }
     return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved)
 }
 
