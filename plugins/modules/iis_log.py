@@ -57,7 +57,8 @@ options:
   max_bytes:
     description:
       - At most this many bytes are read from the end of each file (cut forward to a line start).
-      - A file cut this way is reported with C(truncated=true) and a warning.
+      - A file cut this way is reported with C(truncated=true), and with a warning when the part read starts after
+        the window does.
     type: int
     default: 4194304
   max_files:
@@ -143,7 +144,7 @@ summary:
     faults: [IMPERSONATE_RIGHT]
     no_mscep_requests: false
 faults:
-  description: The C(FAULTS.md) ids the logs show (RV(summary.faults)).
+  description: The C(FAULTS.md) ids the logs show (the C(faults) of RV(summary)).
   returned: success
   type: list
   elements: str
@@ -175,6 +176,10 @@ files:
     bytes_read:
       description: Bytes of the part read (UTF-8).
       type: int
+    first_record:
+      description: Time of the first record (of the lines parsed) in the part read; a warning says when a cut file
+        starts after the window does.
+      type: str
     fields_from:
       description:
         - Where the field list for the first lines of the part read came from when the part starts after the

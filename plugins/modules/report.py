@@ -15,10 +15,14 @@ description:
     C(ndes_changes), C(ndes_backups), C(ndes_reboot_required), and when set C(ndes_host_status),
     C(ndes_restarts), C(ndes_rebooted), C(ndes_verification), C(ndes_host_message)) and writes three files
     under O(dest), C(report.json), C(report.md) and C(report.html).
+  - A host whose C(ndes_findings) is null but which has the C(ndes) facts (the remediate role gathers them with
+    C(ndes.scep.info)) gets the findings of the rules (built-in and O(rules_files)) evaluated over those facts,
+    on the controller.
   - The HTML page is self-contained (inline style, no script, no external asset) with one row per host
     and finding (evidence, fix, documentation link) and a "what changed" section per host with its backups.
-  - A host of the play that has none of these variables is listed as not reached (for example a later
-    batch of a rolling run that stopped early).
+  - A host of the play that has none of these variables, or whose C(ndes_host_role) names the other role
+    (results left by an earlier play), is listed as not reached (for example a later batch of a rolling run
+    that stopped early).
   - Use it with C(run_once) in a play over the NDES hosts. Writing the report does not change a managed
     host, so the task reports C(changed=false). It also writes in check mode, where the report is the
     drift report.
@@ -54,6 +58,13 @@ options:
   title:
     description: Heading of the report. Default depends on O(mode).
     type: str
+  rules_files:
+    description:
+      - Your own rules files (the schema of the built-in catalogue), used with the built-in rules when findings are
+        evaluated from a host's facts.
+    type: list
+    elements: path
+    default: []
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -104,9 +115,9 @@ paths:
     html:
       description: The self-contained HTML page.
       type: str
-  sample: {"json": "ndes-reports/20261125T210000Z-3f2a1b/report.json",
-           "markdown": "ndes-reports/20261125T210000Z-3f2a1b/report.md",
-           "html": "ndes-reports/20261125T210000Z-3f2a1b/report.html"}
+  sample: {"json": "/home/ops/ndes-reports/20261125T210000Z-3f2a1b/report.json",
+           "markdown": "/home/ops/ndes-reports/20261125T210000Z-3f2a1b/report.md",
+           "html": "/home/ops/ndes-reports/20261125T210000Z-3f2a1b/report.html"}
 dest:
   description: Absolute path of the directory holding the files.
   returned: success

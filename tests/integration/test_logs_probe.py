@@ -306,7 +306,7 @@ def test_probe_fail_on_signals_stops_only_the_faulty_host(lab):
     roots = [_make(lab, "healthy"), _make(lab, "pool", ["app_pool_stopped"])]
     with _served(*roots):
         run = lab.run(probe_play('\n        fail_on_signals: [APP_POOL_STOPPED, REQUEST_LIMITS]'
-                                        '\n        long_get_bytes: 0'))
+                                 '\n        long_get_bytes: 0'))
     assert run.rc == 0, run.stdout + run.stderr   # ignore_errors in the play
     assert run.result("healthy", "probe").get("failed") is not True
     assert run.result("healthy", "probe")["matched"] == []
@@ -330,7 +330,7 @@ def test_probe_app_proxy_front_and_unreachable_url(lab):
 
     # the face is stopped now: nothing answers, which fails only a verification
     run = lab.run(probe_play('\n        url: "%s"\n        fail_on_signals: [any]'
-                                    '\n        timeout: 3' % proxy["url"]))
+                             '\n        timeout: 3' % proxy["url"]))
     down = run.result("proxy", "probe")
     assert down["reached"] is False and "NETWORK_BLOCKED" in down["signals"]
     assert down["failed"] is True and down["matched"] == ["NETWORK_BLOCKED"]

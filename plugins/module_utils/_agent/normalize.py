@@ -13,7 +13,9 @@ This is the defensive second line, driven by the contract tables
 * **one-element arrays unwrapped**: a field the contract types as a list
   (``list``, ``list[str]``, ``list[dict]``...) that arrives as a single object
   or scalar is wrapped back into a one-element list; a *required* list that
-  arrives as ``null`` (PowerShell's empty pipeline) becomes ``[]``;
+  arrives as ``null`` (PowerShell's empty pipeline) becomes ``[]``, except where
+  ``null`` means "could not be read" (``NULL_IS_UNKNOWN``: a certificate's
+  ``key_acl``), which is left for the validator;
 * **dates**: ``\\/Date(1732550400000)\\/`` (and ``/Date(ms+0100)/``) anywhere
   becomes ``2024-11-25T16:00:00Z`` (UTC; milliseconds kept when not zero);
 * **enums as integers**: ``ServiceControllerStatus`` (service ``status``),
@@ -78,6 +80,9 @@ NESTED = {
     ("folder_acl_grant", "aces"): ("list", "ace"),
     ("cert", "key_acl"): ("list", "key_ace"),
 }
+# List fields where ``null`` means "could not be read", not "empty": left as they are (a
+# key ACL that is unknown must not look like an ACL without the service account).
+NULL_IS_UNKNOWN = {("cert", "key_acl")}
 # Records the contract describes only in prose (contract.md), typed here for the list fields.
 EXTRA_RECORDS = {
     "chain_element": {"thumbprint": "str", "subject": "str", "status": "list[str]"},
@@ -151,7 +156,7 @@ def _record(obj, record, spec):
         if field not in out:            # never invent a field: a missing one is the validator's to report
             continue
         value = out[field]
-        if _is_list_spec(fspec):
+        if _is_list_spec(fspec) and not (value is None and (record, field) in NULL_IS_UNKNOWN):
             value = _as_list(value, fspec)
         value = _enum(record, field, value)
         nested = NESTED.get((record, field))

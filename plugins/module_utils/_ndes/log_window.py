@@ -147,7 +147,7 @@ def _last_fields(content):
 def _file_entry(kind, item):
     return {"kind": kind, "path": item.get("path"), "size": item.get("size"), "modified": item.get("modified"),
             "offset": item.get("offset"), "truncated": bool(item.get("truncated")),
-            "bytes_read": 0, "assumed_fields": False, "fields_from": None}
+            "bytes_read": 0, "assumed_fields": False, "fields_from": None, "first_record": None}
 
 
 def _stream(kind, items, agg, entries, prefilter):
@@ -176,8 +176,12 @@ def _stream(kind, items, agg, entries, prefilter):
         entry["bytes_read"] = len(data)
         del content
         reader = w3c.W3CReader(data, prefilter=prefilter, fields=fields)
+        first = None
         for record in reader:
+            if first is None and record.timestamp is not None:
+                first = record.timestamp
             yield record
+        entry["first_record"] = _iso(first)
         del data
         stats = reader.stats.as_dict()
         _merge(agg, stats, entry["assumed_fields"])
@@ -271,9 +275,13 @@ def summarize_results(results, site, since, until, scep_pool="SCEP"):
         httperr_stats=httperr_stats if httperr_records is not None else None)
 
     for entry in entries:
-        if entry["truncated"]:
-            warnings.append("only the last %d bytes of %s (%d bytes) were read: raise max_bytes to cover the whole "
-                            "window" % (entry["bytes_read"], entry["path"], entry["size"] or 0))
+        # a cut file matters only when the part read starts after the window does
+        if entry["truncated"] and (since is None or entry["first_record"] is None or
+                                   log_summary.to_utc(entry["first_record"]) > since):
+            warnings.append("only the last %d bytes of %s (%d bytes) were read and they start at %s, after the "
+                            "window starts: raise max_bytes to cover the whole window" % (
+                                entry["bytes_read"], entry["path"], entry["size"] or 0,
+                                entry["first_record"] or "no record"))
     for name, stats in (("W3C", w3c_stats), ("HTTPERR", httperr_stats)):
         if stats["malformed"]["no_fields"]:
             warnings.append("%d %s line(s) came before any #Fields header and were not read" % (

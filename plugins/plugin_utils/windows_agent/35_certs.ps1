@@ -273,7 +273,11 @@ function ConvertTo-AgentCertRecord {
     $keyInfo = @{ provider = $null; file = $null }
     if ($hasKey) { $keyInfo = Get-AgentCertKeyInfo -Cert $Cert }
     $acl = New-Object System.Collections.Generic.List[object]
-    if ($hasKey -and $IncludeAcl) { $acl = Get-AgentKeyAcl -KeyInfo $keyInfo }
+    if ($hasKey -and $IncludeAcl) {
+        # an unreadable key file ACL gives an empty list (the contract has no "unknown" here);
+        # key_acl_grant reads it again and fails with a clear error
+        try { $acl = Get-AgentKeyAcl -KeyInfo $keyInfo } catch { $acl = New-Object System.Collections.Generic.List[object] }
+    }
     $record = [ordered]@{
         thumbprint = $Cert.Thumbprint.ToUpperInvariant()
         subject = [string]$Cert.SubjectName.Name

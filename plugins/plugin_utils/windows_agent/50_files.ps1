@@ -54,8 +54,39 @@ function Read-AgentTail {
     return @{ offset = ($start + $skip); content = $content; truncated = $truncated; encoding = $encoding }
 }
 
+function Read-AgentHead {
+    # The first HeadBytes of a file (BOM dropped), cut back to the end of its last whole line.
+    param([string]$Path, [int]$HeadBytes)
+    $stream = New-Object System.IO.FileStream ($Path, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, ([System.IO.FileShare]::ReadWrite -bor [System.IO.FileShare]::Delete))
+    try {
+        $bomBytes = New-Object byte[] 3
+        $got = $stream.Read($bomBytes, 0, 3)
+        $bom = 0
+        $width = 1
+        if ($got -ge 2 -and $bomBytes[0] -eq 0xFF -and $bomBytes[1] -eq 0xFE) { $bom = 2; $width = 2 }
+        elseif ($got -ge 3 -and $bomBytes[0] -eq 0xEF -and $bomBytes[1] -eq 0xBB -and $bomBytes[2] -eq 0xBF) { $bom = 3 }
+        [void]$stream.Seek($bom, [System.IO.SeekOrigin]::Begin)
+        $data = New-Object byte[] ([math]::Max(0, $HeadBytes))
+        $read = 0
+        while ($read -lt $data.Length) {
+            $n = $stream.Read($data, $read, $data.Length - $read)
+            if ($n -le 0) { break }
+            $read += $n
+        }
+    } finally {
+        $stream.Dispose()
+    }
+    $end = 0
+    for ($i = 0; $i + $width -le $read; $i += $width) {
+        if ($data[$i] -eq 10 -and ($width -eq 1 -or $data[$i + 1] -eq 0)) { $end = $i + $width }
+    }
+    if ($width -eq 2) { $decoder = New-Object System.Text.UnicodeEncoding ($false, $false) } else { $decoder = New-Object System.Text.UTF8Encoding ($false) }
+    return $decoder.GetString($data, 0, $end)
+}
+
 function Read-AgentFileTail {
-    # read file_tail: files [file] newest last (at most max_files), each the tail of at most max_bytes
+    # read file_tail: files [file] newest last (at most max_files), each the tail of at most max_bytes;
+    # with head_bytes a truncated file also carries head (its first whole lines)
     param($A)
     $directory = [System.Environment]::ExpandEnvironmentVariables([string]$A['directory'])
     if (-not [System.IO.Directory]::Exists($directory)) {
@@ -86,11 +117,14 @@ function Read-AgentFileTail {
     $files = New-Object System.Collections.Generic.List[object]
     foreach ($file in $sorted) {
         $tail = Read-AgentTail -Path $file.FullName -MaxBytes $maxBytes
-        $files.Add([ordered]@{
+        $record = [ordered]@{
             path = ($directory.TrimEnd('\') + '\' + $file.Name); size = [int64]$file.Length
             modified = (Format-AgentTime -When $file.LastWriteTimeUtc); offset = [int64]$tail['offset']
             content = $tail['content']; truncated = [bool]$tail['truncated']; encoding = $tail['encoding']
-        })
+        }
+        $headBytes = [int](Get-AgentArg $A 'head_bytes' 0)
+        if ($record['truncated'] -and $headBytes -gt 0) { $record['head'] = Read-AgentHead -Path $file.FullName -HeadBytes $headBytes }
+        $files.Add($record)
     }
     return [ordered]@{ files = $files }
 }

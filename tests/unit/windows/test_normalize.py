@@ -122,6 +122,13 @@ def test_required_list_null_becomes_empty_but_optional_stays_null():
     assert data == {"holders": ["S-1-5-32-568"], "gpo_defined": False, "gpo_holders": [], "gpo_source": None}
 
 
+def test_unknown_key_acl_is_not_turned_into_an_empty_acl():
+    # [] would read as "the service account may not read the key" (RA_KEY_ACL); null is "unknown"
+    cert = {"thumbprint": "AB" * 20, "has_private_key": True, "key_acl": None, "ekus": None}
+    got = one(response(read("my", "cert_store", {"certs": [cert]})))["data"]["certs"][0]
+    assert got["key_acl"] is None and got["ekus"] == []
+
+
 def test_missing_fields_are_not_invented():
     data = one(response(read("r", "user_right", {"gpo_defined": False})))["data"]
     assert data == {"gpo_defined": False}
