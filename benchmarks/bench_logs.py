@@ -114,7 +114,7 @@ def main(argv=None):
     results = {}
     for mode in [m for m in args.modes.split(",") if m]:
         best = None
-        for _ in range(max(args.repeat, 1)):
+        for dummy in range(max(args.repeat, 1)):
             out = subprocess.run([sys.executable, os.path.abspath(__file__), args.file, "--child", mode],
                                  check=True, capture_output=True, text=True).stdout
             res = json.loads(out)

@@ -82,7 +82,7 @@ def _pki_message(rng, n):
 def _bodies(rng):
     """(weight, body) list; a body is the line without 'date time ' and CRLF."""
     out = []
-    for _ in range(4000):
+    for dummy in range(4000):
         method, stem, query = rng.choice(OTHER_PATHS)
         status, sub, win32 = rng.choice(OTHER_STATUS)
         user = rng.choice(("-", "-", "-", "CONTOSO\\user%d" % rng.randint(1, 400)))
@@ -91,7 +91,7 @@ def _bodies(rng):
             S_IP, method, stem, query, user, _rand_ip(rng), rng.choice(UA_BROWSERS), referer,
             status, sub, win32, rng.randint(0, 900)))
     mscep = []
-    for _ in range(600):
+    for dummy in range(600):
         platform = rng.choice(("windows", "android", "ios", "ios"))
         c_ip = _rand_ip(rng)
         if platform == "windows":
@@ -111,7 +111,7 @@ def _bodies(rng):
             mscep.append("%s POST %s operation=PKIOperation 443 - %s %s - 200 0 0 %d" % (
                 S_IP, stem, c_ip, ua, rng.randint(300, 2500)))
     faults = []
-    for _ in range(40):
+    for dummy in range(40):
         c_ip = _rand_ip(rng)
         ua = rng.choice(UA_IOS)
         faults.append("%s GET /certsrv/mscep/mscep.dll operation=GetCACert&message=SCEP%%20Authority 443 - %s %s - 500 0 1346 %d"
@@ -170,7 +170,7 @@ def generate(out, size, seed=1, mscep_share=0.03, restart_every_mb=64, day="2025
                 when = start + dt.timedelta(seconds=min(sec, 86399))
                 prefix = when.strftime("%Y-%m-%d %H:%M:%S ")
                 n = max(1, int(per_second * (0.5 + rng.random())))
-                for _ in range(n):
+                for dummy in range(n):
                     r = rng.random()
                     if r < mscep_share:
                         body = rng.choice(mscep)

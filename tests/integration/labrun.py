@@ -129,5 +129,3 @@ SAVE = """
 
 def save(name):
     return SAVE.format(name=name)
-
-

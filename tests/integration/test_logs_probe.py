@@ -276,10 +276,24 @@ def test_device_log_on_fixtures_costs_no_remote_call(lab):
 
 # ------------------------------------------------------------------ probe
 def test_probe_maps_lab_faults_and_costs_no_remote_call(lab):
-    roots = [_make(lab, "healthy"), _make(lab, "limits", ["request_limits"]),
-             _make(lab, "httpsys", ["httpsys_limits"]), _make(lab, "pool", ["app_pool_stopped"])]
-    with _served(*roots):
+    roots = [lab.add_host("healthy", lab_faults=[]), lab.add_host("limits", lab_faults=["request_limits"]),
+             lab.add_host("httpsys", lab_faults=["httpsys_limits"]),
+             lab.add_host("pool", lab_faults=["app_pool_stopped"])]
+    try:
+        created = lab.run("""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: Create the lab NDES with its faults and start its HTTP face
+      ndes.scep.lab:
+        faults: "{{ lab_faults }}"
+        server: started
+""")
+        assert created.rc == 0, created.stdout + created.stderr
         run = lab.run(probe_play(_args(timeout=5)))
+    finally:
+        for root in roots:
+            server.stop(root)
     assert run.rc == 0, run.stdout + run.stderr
     for host in ("healthy", "limits", "httpsys", "pool"):
         assert run.calls(host) == 0, host

@@ -136,6 +136,13 @@ KINDS = {
         "password_expired": "bool?", "disabled": "bool?", "sid": "str?", "resolved": "dict?"}),
     "resolve_principal": (READ, {"names": "list[str]"}, {"principals": "dict", "resolved": "dict?"}),
     "backups": (READ, {"run_id": "str?"}, {"runs": "list[dict]"}),
+    # Certificate templates as the CA's Active Directory publishes them, and whether the identity
+    # that would enrol (machine: the host's computer account; user: the account the agent runs
+    # as) may Read and Enroll (MS-CRTD 2.5.1). ``ca``: also say whether that CA offers each one.
+    # status unknown (+ reason) when AD cannot be asked (the WinRM double hop).
+    "template_access": (READ, {"templates": "list[str]", "ca": "str?"}, {
+        "status": "enum:known|unknown", "reason": "str?", "identities": "dict",
+        "templates": "dict"}),
     # -------------------------------------------------------------- ensures
     "registry_value": (ENSURE, {"path": "str", "name": "str",
                                 "type": "enum:REG_DWORD|REG_SZ|REG_EXPAND_SZ|REG_MULTI_SZ|REG_QWORD",
@@ -164,7 +171,8 @@ KINDS = {
     "cert_enroll": (ENSURE, {"ca": "str", "template": "str", "subject": "str",
                              "san_dns": "list[str]?", "context": "enum:machine|user",
                              "provider": "str?", "replaces": "str?",
-                             "exportable": "bool?"}, {"thumbprint": "str?"}),
+                             "exportable": "bool?"}, {
+        "thumbprint": "str?", "not_after": "str?", "provider": "str?"}),
     "cert_archive": (ENSURE, {"thumbprint": "str", "store": "str"}, {"archived": "bool"}),
     "restore": (ENSURE, {"run_id": "str", "items": "list[str]?"}, {"restored": "list[str]"}),
     "reboot": (ENSURE, {"reason": "str?"}, {"last_boot": "str"}),
@@ -182,6 +190,17 @@ KINDS = {
 # message that starts with ``placeholder``. A placeholder is a string
 # ``@<name>:<parameter>``; only the (kind, arg) pairs below accept one
 # (list args: any element); anywhere else the string is taken literally.
+#
+# ``@result:`` is the one placeholder for ensures: an ensure that needs what an
+# earlier op of the same request produced (the thumbprint cert_enroll issued)
+# names that op and field, so enrol -> grant its key ACL -> point a registry
+# value at it stays ONE request whose order the contract keeps (the first
+# failed ensure stops the rest). The referenced op must come earlier and be
+# ``ok``; a missing field or op fails with ``not_found`` (message starting
+# with ``placeholder``). In check mode an ensure whose reference has no value
+# yet (cert_enroll predicts ``thumbprint: null``) is reported ``not_run``: it
+# would run on the value a real run produces. The op's result then carries no
+# ``resolved`` field (ensure results have none).
 PLACEHOLDERS = {
     # name: what the agent substitutes
     "registry": "@registry:<HKLM\\key path>\\<value name> -> the value's data (REG_SZ); "
@@ -190,14 +209,22 @@ PLACEHOLDERS = {
                  "identityType is SpecificUser (else not_found)",
     "site_log_folder": "@site_log_folder:<site name> -> the site's W3C log folder: its expanded "
                        "logFile directory + \\W3SVC<site id>",
+    "result": "@result:<op id>.<field>[|lower] -> a field of an EARLIER op of the same request: an "
+              "ensure's after.<field> (a read's data.<field>), lower-cased with |lower",
 }
 PLACEHOLDER_ARGS = {
     ("cert_chain", "thumbprint"): ("registry",),
     ("ad_account", "account"): ("pool_user",),
     ("resolve_principal", "names"): ("pool_user",),
     ("file_tail", "directory"): ("site_log_folder",),
+    # an ensure that needs what an earlier ensure of the same request produced (the thumbprint
+    # cert_enroll issued): grant Read on its key, point a registry value at it.
+    ("key_acl_grant", "thumbprint"): ("result",),
+    ("registry_value", "value"): ("result",),
 }
 PLACEHOLDER_PREFIX = "@"
+# ``@result:`` modifiers, after the field: ``@result:enroll.thumbprint|lower``.
+RESULT_MODIFIERS = ("lower",)
 
 
 def placeholder(name, parameter):
@@ -205,6 +232,22 @@ def placeholder(name, parameter):
     if name not in PLACEHOLDERS:
         raise ValueError("unknown placeholder %r (known: %s)" % (name, ", ".join(sorted(PLACEHOLDERS))))
     return "%s%s:%s" % (PLACEHOLDER_PREFIX, name, parameter)
+
+
+def result_ref(op_id, field, modifier=None):
+    """The placeholder ``@result:<op id>.<field>[|modifier]`` (the value an earlier op produced)."""
+    if modifier is not None and modifier not in RESULT_MODIFIERS:
+        raise ValueError("unknown @result modifier %r (known: %s)" % (modifier, ", ".join(RESULT_MODIFIERS)))
+    return placeholder("result", "%s.%s%s" % (op_id, field, "|" + modifier if modifier else ""))
+
+
+def split_result_ref(parameter):
+    """``(op id, field, modifier or None)`` of a ``result`` placeholder's parameter; ValueError if malformed."""
+    ref, _bar, modifier = parameter.partition("|")
+    op_id, dot, field = ref.rpartition(".")
+    if not dot or not op_id or not field or (modifier and modifier not in RESULT_MODIFIERS):
+        raise ValueError("@result:%s: write @result:<op id>.<field>[|lower]" % parameter)
+    return op_id, field, modifier or None
 
 
 def split_placeholder(kind, arg, value):

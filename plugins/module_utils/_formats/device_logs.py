@@ -138,7 +138,7 @@ def _url_parts(url):
     host = (parts.hostname or "").lower() or None
     op = None
     for item in parts.query.split("&"):
-        key, _, value = item.partition("=")
+        key, dummy, value = item.partition("=")
         if key.lower() == "operation":
             op = value
             break
@@ -190,7 +190,7 @@ def _android_line(t, n, line):
     m = _A_RECEIVED.search(line)
     if m:
         code, reason, op, _arg, url = m.groups()
-        base, _ = t.url_seen(_clean_url(url))
+        base, dummy = t.url_seen(_clean_url(url))
         op = _canon_op(op)
         ok = code.startswith("2")
         stage = OPERATION_STAGE.get(op.lower()) if ok else None
@@ -199,7 +199,7 @@ def _android_line(t, n, line):
     m = _A_SENDING.search(line)
     if m:
         op, _arg, url = m.groups()
-        base, _ = t.url_seen(_clean_url(url))
+        base, dummy = t.url_seen(_clean_url(url))
         op = _canon_op(op)
         t.add(n, time, "request", OPERATION_STAGE.get(op.lower()), op, base, None, False, line)
         return
@@ -367,8 +367,8 @@ def _windows(events):
         if provider and "DeviceManagement-Enterprise-Diagnostics-Provider" not in provider:
             continue
         kind, stage, error = WINDOWS_EVENTS[eid]
-        values = [v for _, v in ev["data"]]
-        names = [k for k, _ in ev["data"]]
+        values = [v for dummy, v in ev["data"]]
+        names = [k for k, dummy in ev["data"]]
         url_index = next((i for i, v in enumerate(values) if _HTTP_URL.match(v or "")), None)
         base = op = None
         if eid == EVENT_REQUEST_GENERATED:

@@ -57,7 +57,7 @@ class InfDocument:
         self.final_newline = final_newline
 
     def section_names(self):
-        return [name for name, _ in self.sections if name is not None]
+        return [name for name, dummy in self.sections if name is not None]
 
     def _find(self, name):
         want = name.lower()
@@ -84,7 +84,7 @@ def _key_value(line):
     stripped = line.strip()
     if not stripped or stripped.startswith(";") or "=" not in stripped:
         return None, None
-    key, _, value = stripped.partition("=")
+    key, dummy, value = stripped.partition("=")
     return key.strip(), value.strip()
 
 
@@ -137,7 +137,7 @@ def load(path):
 def dumps(doc):
     """Bytes in the document's encoding, BOM and line ending."""
     lines = []
-    for _, sec_lines in doc.sections:
+    for dummy, sec_lines in doc.sections:
         lines.extend(sec_lines)
     text = doc.newline.join(lines)
     if doc.final_newline and lines:
@@ -210,14 +210,14 @@ def set_privilege_right(doc, right, entries):
             return doc
         sec = [PRIVILEGE_RIGHTS, ["[%s]" % PRIVILEGE_RIGHTS]]
         idx = len(doc.sections)
-        for i, (name, _) in enumerate(doc.sections):
+        for i, (name, dummy) in enumerate(doc.sections):
             if name is not None and name.lower() == "version":
                 idx = i
                 break
         doc.sections.insert(idx, sec)
     body = sec[1]
     for i in range(1, len(body)):
-        key, _ = _key_value(body[i])
+        key, dummy = _key_value(body[i])
         if key is not None and key.lower() == right.lower():
             if new_line is None:
                 del body[i]

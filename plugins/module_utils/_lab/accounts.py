@@ -120,3 +120,25 @@ def ad_account(root, account):
             "password_expired": bool(computed & UF_PASSWORD_EXPIRED),
             "disabled": bool(uac & UF_ACCOUNTDISABLE),
             "sid": entry["sid"]}
+
+
+AUTHENTICATED_USERS = "S-1-5-11"
+
+
+def identities(root, hostname, ad=None):
+    """The enrolling identities and the SIDs of their tokens (context -> {name, sid, sids}).
+
+    machine: the host's computer account (``<HOST>$``); user: the account the agent runs as
+    (``agent_user`` in ad.json). Each token also holds Everyone and Authenticated Users.
+    """
+    ad = ad if ad is not None else load_ad(root)
+    out = {}
+    for context, name in (("machine", ad.get("computer_account") or hostname.upper() + "$"),
+                          ("user", ad.get("agent_user") or "Administrator")):
+        entry = find_account(ad, name) or {}
+        sid = entry.get("sid")
+        sids = [s for s in [sid] + list(entry.get("groups") or []) if s] + [EVERYONE, AUTHENTICATED_USERS]
+        if context == "user":
+            sids.append(ADMINISTRATORS)
+        out[context] = {"name": "%s\\%s" % (ad.get("netbios") or "", name), "sid": sid, "sids": sids}
+    return out

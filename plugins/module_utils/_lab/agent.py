@@ -16,7 +16,7 @@ from ansible_collections.ndes.scep.plugins.module_utils._agent import contract a
 from ansible_collections.ndes.scep.plugins.module_utils._agent import validate as v
 from ansible_collections.ndes.scep.plugins.module_utils._lab import backup, layout, placeholders, runctl, store
 from ansible_collections.ndes.scep.plugins.module_utils._lab.ensures import ENSURES, RESTORE_ONLY
-from ansible_collections.ndes.scep.plugins.module_utils._lab.errors import AgentError, LabNotFound
+from ansible_collections.ndes.scep.plugins.module_utils._lab.errors import AgentError, LabNotFound, PendingValue
 from ansible_collections.ndes.scep.plugins.module_utils._lab.iis import IisError
 from ansible_collections.ndes.scep.plugins.module_utils._lab.reads import READS
 
@@ -32,6 +32,7 @@ class Ctx(object):
         self.backups = backups      # None: do not back up (restore replays)
         self.op_id = None
         self.item_file = None       # restore replays: the backup item being put back
+        self.results = {}           # results so far by op id (``@result:`` placeholders)
 
     def backup_bytes(self, kind, source, suffix, data, restore):
         if self.backups is None:
@@ -99,9 +100,12 @@ def _run(op, handler, ctx):
         if c.is_read(op["kind"]):
             out = _read(ctx, op["kind"], handler, args)
         else:
+            args, _resolved = placeholders.resolve(ctx.root, op["kind"], args, ctx.results, ctx.check)
             out = handler(ctx, args)
     except runctl.DroppedConnection:
         raise
+    except PendingValue:  # check mode: the value comes from an ensure that only predicts
+        return {"id": op["id"], "kind": op["kind"], "status": c.STATUS_NOT_RUN}
     except Exception as exc:  # every failure becomes a contract error, never a traceback
         return _failed(op, *_error(exc))
     result = {"id": op["id"], "kind": op["kind"], "status": c.STATUS_OK}
@@ -113,7 +117,7 @@ def _run(op, handler, ctx):
 
 
 def _read(ctx, kind, handler, sent):
-    args, resolved = placeholders.resolve(ctx.root, kind, sent)
+    args, resolved = placeholders.resolve(ctx.root, kind, sent, ctx.results, ctx.check)
     out = handler(ctx, args)
     if resolved:
         if kind == "resolve_principal":  # keyed by the names as sent
@@ -155,22 +159,27 @@ def handle(root, request, lock_timeout=LOCK_TIMEOUT):
         raise v.ContractError("request.run_id: %s" % exc)
     ctx = Ctx(root, lab, now, check, backups)
     results, failed, count, lock, locked_out = [], False, 0, None, False
+
+    def add(result):
+        results.append(result)
+        ctx.results[result["id"]] = result
+
     try:
         for op in request["ops"]:
             kind = op["kind"]
             if c.is_read(kind):
-                results.append(_run(op, READS[kind], ctx))
+                add(_run(op, READS[kind], ctx))
                 continue
             if failed:
-                results.append({"id": op["id"], "kind": kind, "status": c.STATUS_NOT_RUN})
+                add({"id": op["id"], "kind": kind, "status": c.STATUS_NOT_RUN})
                 continue
             if request.get("lock") and lock is None and not locked_out:
                 lock = runctl.HostLock(root)
                 if not lock.acquire(lock_timeout):
                     lock, locked_out = None, True
             if locked_out:
-                results.append(_failed(op, "locked", "another run holds the lab's host lock (%s) for more than %gs; "
-                                       "retry when it ends" % (layout.AGENT_LOCK, lock_timeout)))
+                add(_failed(op, "locked", "another run holds the lab's host lock (%s) for more than %gs; "
+                            "retry when it ends" % (layout.AGENT_LOCK, lock_timeout)))
                 failed = True
                 continue
             if kind != "lab_inject":
@@ -178,12 +187,12 @@ def handle(root, request, lock_timeout=LOCK_TIMEOUT):
                 if inject.get("fail_ensure") == count:
                     if inject.get("drop_connection"):
                         raise runctl.DroppedConnection("injected: connection dropped before ensure %d (%s)" % (count, op["id"]))
-                    results.append(_failed(op, "injected", "injected failure of ensure %d (lab_inject fail_ensure)" % count))
+                    add(_failed(op, "injected", "injected failure of ensure %d (lab_inject fail_ensure)" % count))
                     failed = True
                     continue
             result = _run(op, restore if kind == "restore" else ENSURES[kind], ctx)
             failed = result["status"] == c.STATUS_FAILED
-            results.append(result)
+            add(result)
         if inject.get("drop_connection") and not inject.get("fail_ensure") and count:
             raise runctl.DroppedConnection("injected: connection dropped after %d ensures, before the answer" % count)
     finally:

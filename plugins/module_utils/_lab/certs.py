@@ -26,17 +26,57 @@ OID_TEMPLATE_NAME = "1.3.6.1.4.1.311.20.2"    # v1: BMPString
 OID_TEMPLATE_INFO = "1.3.6.1.4.1.311.21.7"    # v2: SEQUENCE {OID, major, minor}
 _V2_BASE = "1.3.6.1.4.1.311.21.8.16187918.14945684.15749023.11519519.4925321.197"
 
-# What the lab CA can issue: v1 templates carry their name, v2 templates their OID.
+# Legacy CryptoAPI CSPs, as version 1 templates list them in pKIDefaultCSPs (MS-CRTD 2.8; MS-WCCE
+# 3.1.2.4.2.2.1.6: the client makes a v1 template's key with the first usable CSP of that list).
+LEGACY_CSPS = ["Microsoft Enhanced Cryptographic Provider v1.0", "Microsoft Base Cryptographic Provider v1.0"]
+
+# What the lab CA can issue: v1 templates carry their name, v2 templates their OID. ``subject``:
+# the template's subject type (flags CT_FLAG_MACHINE_TYPE 0x40 set = computer, else user);
+# ``exportable``: msPKI-Private-Key-Flag CT_FLAG_EXPORTABLE_KEY (v1 templates leave it to the
+# request, as the enrolment wizard's "Make private key exportable" shows); ``days``: the
+# validity period (pKIExpirationPeriod); ``providers``: pKIDefaultCSPs by priority.
 TEMPLATES = {
-    "EnrollmentAgentOffline": {"ekus": [OID_CERT_REQUEST_AGENT], "key_usage": ["digital_signature"], "days": 730},
-    "CEPEncryption": {"ekus": [OID_CERT_REQUEST_AGENT], "key_usage": ["key_encipherment"], "days": 730},
-    "WebServer": {"ekus": [OID_SERVER_AUTH], "key_usage": ["digital_signature", "key_encipherment"], "days": 730},
+    "EnrollmentAgentOffline": {"ekus": [OID_CERT_REQUEST_AGENT], "key_usage": ["digital_signature"], "days": 730,
+                               "subject": "user", "exportable": True, "providers": LEGACY_CSPS},
+    "CEPEncryption": {"ekus": [OID_CERT_REQUEST_AGENT], "key_usage": ["key_encipherment"], "days": 730,
+                      "subject": "computer", "exportable": True, "providers": LEGACY_CSPS},
+    "WebServer": {"ekus": [OID_SERVER_AUTH], "key_usage": ["digital_signature", "key_encipherment"], "days": 730,
+                  "subject": "computer", "exportable": True, "providers": LEGACY_CSPS},
     "NDESPolicyClientAuth": {"oid": _V2_BASE + ".5834211", "major": 100, "minor": 4,
                              "ekus": [OID_CLIENT_AUTH], "key_usage": ["digital_signature", "key_encipherment"],
-                             "days": 365},
+                             "days": 365, "subject": "computer", "exportable": False, "providers": []},
     "NDESIntune": {"oid": _V2_BASE + ".9412087", "major": 100, "minor": 2,
-                   "ekus": [OID_CLIENT_AUTH], "key_usage": ["digital_signature", "key_encipherment"], "days": 365},
+                   "ekus": [OID_CLIENT_AUTH], "key_usage": ["digital_signature", "key_encipherment"], "days": 365,
+                   "subject": "user", "exportable": False, "providers": []},
 }
+
+# Extended right "Certificate-Enrollment" (MS-CRTD 2.5.1): an ACE for it, or for all extended rights.
+ENROLL_RIGHT = "0e10c968-78fb-11d2-90d4-00c04f79dc55"
+# Well-known and domain-relative SIDs of the template ACLs (MS-DTYP 2.4.2.4).
+AUTHENTICATED_USERS = "S-1-5-11"
+DOMAIN_ADMINS_RID, DOMAIN_COMPUTERS_RID, ENTERPRISE_ADMINS_RID = 512, 515, 519
+
+
+def default_template_acl(domain_sid, computer_sid, service_sid):
+    """Template ACLs of the lab CA's forest: the defaults, plus what an NDES setup needs.
+
+    Microsoft's procedure wants Read and Enroll on both RA templates for the enrolling user and
+    the NDES server; the device template lets the service account enrol; the policy template
+    (a v2 client-authentication template) lets domain computers enrol.
+    """
+    admins = [{"sid": "%s-%d" % (domain_sid, rid), "rights": ["read", "write", "enroll"], "type": "allow"}
+              for rid in (DOMAIN_ADMINS_RID, ENTERPRISE_ADMINS_RID)]
+    everyone = [{"sid": AUTHENTICATED_USERS, "rights": ["read"], "type": "allow"}]
+    ndes = [{"sid": computer_sid, "rights": ["read", "enroll"], "type": "allow"}]
+    computers = [{"sid": "%s-%d" % (domain_sid, DOMAIN_COMPUTERS_RID), "rights": ["read", "enroll"], "type": "allow"}]
+    return {
+        "EnrollmentAgentOffline": everyone + admins + ndes,
+        "CEPEncryption": everyone + admins + ndes,
+        "WebServer": everyone + admins + ndes,
+        "NDESPolicyClientAuth": everyone + admins + computers,
+        "NDESIntune": everyone + admins + [{"sid": service_sid, "rights": ["read", "enroll"], "type": "allow"}],
+    }
+
 
 _KEY_USAGE_ARGS = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
                    "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
@@ -168,9 +208,60 @@ def create_ca(root, common_name, domain, ca_host, when):
     return cert
 
 
+def ca_matches(meta, ca):
+    """Whether a CA config string (``host\\CA name``) or bare CA name names the lab CA."""
+    return (ca or "").lower() in (meta["config"].lower(), meta["common_name"].lower())
+
+
 def ca_meta(root):
     """ca.json of the lab CA (config string, CRL/AIA URLs, revoked serials) without loading the key."""
     return store.read_json(ca_paths(root)[2])
+
+
+def save_template_acl(root, acls):
+    """Write the templates' ACLs ({template: [{sid, rights: [read|write|enroll|autoenroll], type}]}) to ca.json."""
+    meta_path = ca_paths(root)[2]
+    meta = store.read_json(meta_path)
+    meta["template_acl"] = acls
+    store.write_json(meta_path, meta)
+
+
+def set_template_rights(root, template, sid, rights, kind="allow"):
+    """Replace one SID's ACE on a template (``rights=[]`` removes it): for tests and demos."""
+    acls = ca_meta(root).get("template_acl") or {}
+    aces = [a for a in acls.get(template, []) if not (a["sid"] == sid and a.get("type", "allow") == kind)]
+    if rights:
+        aces.append({"sid": sid, "rights": list(rights), "type": kind})
+    acls[template] = aces
+    save_template_acl(root, acls)
+
+
+def template_access(aces, sids):
+    """{read, enroll} for a token holding ``sids``: an allow ACE grants, a deny ACE for the same right wins."""
+    sids = set(s.upper() for s in sids)
+    out = {}
+    for right in ("read", "enroll"):
+        mine = [a for a in aces or [] if a["sid"].upper() in sids and right in a.get("rights", [])]
+        allowed = any(a.get("type", "allow") == "allow" for a in mine)
+        denied = any(a.get("type") == "deny" for a in mine)
+        out[right] = allowed and not denied
+    return out
+
+
+def template_record(root, name, identities, meta=None):
+    """What the ``template_access`` read says of one template (``exists: false`` when the forest has none)."""
+    spec = TEMPLATES.get(name)
+    if spec is None:
+        return {"exists": False}
+    meta = meta or ca_meta(root)
+    aces = (meta.get("template_acl") or {}).get(name, [])
+    return {
+        "exists": True, "name": name, "oid": spec.get("oid"), "schema_version": 2 if "oid" in spec else 1,
+        "subject_type": spec["subject"], "exportable_key": bool(spec["exportable"]),
+        "providers": list(spec["providers"]), "validity_days": spec["days"], "ekus": list(spec["ekus"]),
+        "key_usage": list(spec["key_usage"]),
+        "access": dict((context, template_access(aces, ident["sids"])) for context, ident in identities.items()),
+    }
 
 
 def load_ca(root):

@@ -303,15 +303,49 @@ def cert_archive(ctx, args):
     return _result(True, before, {"archived": True}, saved)
 
 
+def _enrolling_identity(ctx, context):
+    """{name, sid, sids} of who asks the CA: the computer account (machine) or the agent's user (user)."""
+    ad = accounts.load_ad(ctx.root)
+    if not ad.get("reachable"):
+        raise AgentError("access_denied", "the CA could not be asked with the agent's credentials (%s): the WinRM "
+                         "double hop; connect with CredSSP or Kerberos delegation, or use become"
+                         % (ad.get("reason") or "no domain controller could be reached"))
+    return accounts.identities(ctx.root, ctx.lab["hostname"], ad)[context]
+
+
 def cert_enroll(ctx, args):
-    if args["context"] != "machine":
-        raise AgentError("unsupported", "the lab enrols machine certificates only (context: machine)")
+    """Enrol from the lab CA as certreq would: template offered, Read + Enroll for the requester, subject type.
+
+    context user: the request runs as the agent's user, the certificate lands in its CurrentUser\\My and is
+    moved with its (exportable) key to LocalMachine\\My, as Microsoft's procedure does for the Exchange
+    Enrollment Agent (Offline request) template. The validity, key usage, EKU and template extension are
+    the template's (certs.issue).
+    """
+    context = args["context"]
     meta = certs.ca_meta(ctx.root)
-    if args["ca"].lower() not in (meta["config"].lower(), meta["common_name"].lower()):
+    if not certs.ca_matches(meta, args["ca"]):
         raise AgentError("not_found", "CA %r is not known here; the lab CA is %r" % (args["ca"], meta["config"]))
-    if args["template"] not in certs.TEMPLATES:
-        raise AgentError("not_found", "CA %s does not offer template %r; it offers %s"
-                         % (meta["config"], args["template"], ", ".join(sorted(certs.TEMPLATES))))
+    template = args["template"]
+    if template not in certs.TEMPLATES or template not in meta.get("templates", []):
+        raise AgentError("not_found", "CA %s does not offer template %r (CERTSRV_E_UNSUPPORTED_CERT_TYPE 0x80094800); "
+                         "it offers %s" % (meta["config"], template, ", ".join(meta.get("templates", []))))
+    spec = certs.TEMPLATES[template]
+    if context == "machine" and spec["subject"] == "user":
+        raise AgentError("precondition", "template %s has subject type User: enrol it with context user (as the "
+                         "account the agent runs as); the agent then moves it to LocalMachine\\My" % template)
+    exportable = bool(args.get("exportable"))
+    if context == "user" and not exportable:
+        raise AgentError("precondition", "context user: the new key must be exportable (exportable: true) to move it "
+                         "from the user's store to LocalMachine\\My")
+    if context == "user" and "oid" in spec and not spec["exportable"]:
+        raise AgentError("precondition", "template %s does not allow exporting the private key "
+                         "(msPKI-Private-Key-Flag without CT_FLAG_EXPORTABLE_KEY 0x10)" % template)
+    who = _enrolling_identity(ctx, context)
+    access = certs.template_access((meta.get("template_acl") or {}).get(template, []), who["sids"])
+    if not (access["read"] and access["enroll"]):
+        missing = " and ".join(r.title() for r in ("read", "enroll") if not access[r])
+        raise AgentError("access_denied", "the CA denied the request (CERTSRV_E_TEMPLATE_DENIED 0x80094012): %s has "
+                         "no %s permission on template %s" % (who["name"], missing, template))
     san = list(args.get("san_dns") or [])
     try:
         subject = certs.parse_name(args["subject"])
@@ -321,18 +355,20 @@ def cert_enroll(ctx, args):
         old = _cert(ctx, args["replaces"], "My")
         subject = old["cert"].subject
         san = san or certinfo.san_dns(old["cert"])
+    provider = args.get("provider") or certstore.KSP
     before = {"thumbprint": args.get("replaces")}
     if ctx.check:
-        return _result(True, before, {"thumbprint": None})
-    cert, key = certs.issue(ctx.root, subject, args["template"], san, now=ctx.now)
+        return _result(True, before, {"thumbprint": None, "not_after": None, "provider": provider})
+    cert, key = certs.issue(ctx.root, subject, template, san, now=ctx.now)
     tp = certinfo.thumbprint(cert)
     saved = ctx.backup_bytes("certificate", "My\\" + tp, ".cer", certinfo.der_bytes(cert),
                              {"kind": "cert_archive", "args": {"thumbprint": tp, "store": "My"}})
     certstore.add(ctx.root, "My", cert, key, {
-        "key_provider": args.get("provider") or certstore.KSP, "exportable": bool(args.get("exportable")),
+        "key_provider": provider, "exportable": exportable, "enrolled_as": context,
         "key_acl": [{"sid": accounts.SYSTEM, "rights": ["full_control"]},
                     {"sid": accounts.ADMINISTRATORS, "rights": ["full_control"]}]})
-    return _result(True, before, {"thumbprint": tp}, saved)
+    return _result(True, before, {"thumbprint": tp, "not_after": store.iso(certs.not_after(cert)), "provider": provider},
+                   saved)
 
 
 # ------------------------------------------------------------------ lab: boot, injection

@@ -14,3 +14,10 @@ class AgentError(Exception):
 
 class LabNotFound(Exception):
     """The root given to the agent holds no lab."""
+
+
+class PendingValue(AgentError):
+    """Check mode: an ``@result:`` reference whose op produces its value only in a real run (the op is not_run)."""
+
+    def __init__(self, message):
+        super(PendingValue, self).__init__("not_found", message)

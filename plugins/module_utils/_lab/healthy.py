@@ -106,6 +106,7 @@ def _registry(root, info, policy_tp, installed):
 def _certs(root, info, installed):
     """The lab CA, its root in LocalMachine\\Root, the RA pair, the policy and SSL certificates."""
     ca = certs.create_ca(root, info["netbios"] + "-CA01-CA", info["domain"], info["ca_host"], info["now"])
+    certs.save_template_acl(root, certs.default_template_acl(DOMAIN_SID, info["computer_sid"], info["service_sid"]))
     certstore.add(root, "Root", ca)
     os.makedirs(certstore.store_dir(root, "CA"), exist_ok=True)
     ra_subject = certs.name("%s-MSCEP-RA" % info["hostname"].upper(), org=info["netbios"].title())
@@ -132,11 +133,19 @@ def _state(root, info):
     store.save(root, layout.AD, {
         "reachable": True, "reason": None, "netbios": info["netbios"], "dns": info["domain"],
         "domain_sid": DOMAIN_SID,
+        # who enrols: the account the agent runs as (context user) and the host's computer account
+        # (context machine), with the domain groups in their tokens
+        "agent_user": "Administrator", "computer_account": info["hostname"] + "$",
         "accounts": {
             SERVICE_USER: {"sid": info["service_sid"], "user_account_control": 0x200,
-                           "msds_user_account_control_computed": 0, "lockout_time": None},
+                           "msds_user_account_control_computed": 0, "lockout_time": None,
+                           "groups": [DOMAIN_SID + "-513"]},
             "Administrator": {"sid": DOMAIN_SID + "-500", "user_account_control": 0x200,
-                              "msds_user_account_control_computed": 0, "lockout_time": None}}})
+                              "msds_user_account_control_computed": 0, "lockout_time": None,
+                              "groups": [DOMAIN_SID + "-512", DOMAIN_SID + "-513", DOMAIN_SID + "-519"]},
+            info["hostname"] + "$": {"sid": info["computer_sid"], "user_account_control": 0x1000,
+                                     "msds_user_account_control_computed": 0, "lockout_time": None,
+                                     "groups": [DOMAIN_SID + "-515"]}}})
     store.save(root, layout.ACLS, {layout.norm_win(layout.WINDOWS_TEMP): {
         "owner_sid": accounts.SYSTEM,
         "aces": [{"sid": accounts.NETWORK_SERVICE, "rights": ["modify"], "type": "allow", "inherited": False},
@@ -158,7 +167,7 @@ def build(root, hostname, fqdn, now):
     info = {"schema": layout.SCHEMA, "hostname": hostname.upper(), "fqdn": fqdn.lower(), "domain": domain,
             "netbios": netbios, "ca_host": ca_host, "now": now,
             "service_account": "%s\\%s" % (netbios, SERVICE_USER), "service_sid": DOMAIN_SID + "-1105",
-            "scep_template": SCEP_TEMPLATE}
+            "computer_sid": DOMAIN_SID + "-1106", "scep_template": SCEP_TEMPLATE}
     _files(root, info)
     _state(root, info)
     policy_tp = _certs(root, info, installed)

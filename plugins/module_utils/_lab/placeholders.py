@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, ndes.scep contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Resolve the contract's read placeholders (``@registry:``, ``@pool_user:``, ``@site_log_folder:``) on the lab."""
+"""Resolve the contract's placeholders on the lab: ``@registry:``, ``@pool_user:``, ``@site_log_folder:`` (reads)
+and ``@result:`` (a field of an earlier op of the same request)."""
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._agent import contract as c
 from ansible_collections.ndes.scep.plugins.module_utils._lab import certstore, iis, pools, registry
-from ansible_collections.ndes.scep.plugins.module_utils._lab.errors import AgentError
+from ansible_collections.ndes.scep.plugins.module_utils._lab.errors import AgentError, PendingValue
 
 
 def _fail(name, parameter, why):
@@ -41,11 +42,32 @@ def _site_log_folder(root, parameter):
     return _fail("site_log_folder", parameter, "no IIS site of that name")
 
 
-def _one(root, kind, arg, value):
+def _result(parameter, results, check):
+    try:
+        op_id, field, modifier = c.split_result_ref(parameter)
+    except ValueError as exc:
+        raise AgentError("invalid_request", "placeholder %s" % exc)
+    prior = (results or {}).get(op_id)
+    if prior is None:
+        _fail("result", parameter, "no op %r before this one in the request" % op_id)
+    if prior["status"] != c.STATUS_OK:
+        _fail("result", parameter, "op %s is %s" % (op_id, prior["status"]))
+    source = prior.get("data") if c.is_read(prior["kind"]) else prior.get("after")
+    value = (source or {}).get(field)
+    if value is None:
+        if check and not c.is_read(prior["kind"]):
+            raise PendingValue("placeholder @result:%s: op %s gives %s only in a real run" % (parameter, op_id, field))
+        _fail("result", parameter, "op %s gave no %s" % (op_id, field))
+    return str(value).lower() if modifier == "lower" else value
+
+
+def _one(root, kind, arg, value, results=None, check=False):
     found = c.split_placeholder(kind, arg, value)
     if found is None:
         return value, False
     name, parameter = found
+    if name == "result":
+        return _result(parameter, results, check), True
     if name == "registry":
         return _registry(root, parameter, arg), True
     if name == "pool_user":
@@ -53,20 +75,24 @@ def _one(root, kind, arg, value):
     return _site_log_folder(root, parameter), True
 
 
-def resolve(root, kind, args):
-    """(args with placeholders substituted, ``resolved`` dict or None when none was used)."""
+def resolve(root, kind, args, results=None, check=False):
+    """(args with placeholders substituted, ``resolved`` dict or None when none was used).
+
+    ``results``: the results so far by op id (for ``@result:``); a check-mode reference to a value
+    only a real run produces raises PendingValue.
+    """
     out, resolved = dict(args), {}
     for (pkind, arg), _names in c.PLACEHOLDER_ARGS.items():
         if pkind != kind or arg not in args:
             continue
         value = args[arg]
         if isinstance(value, list):
-            pairs = [_one(root, kind, arg, v) for v in value]
+            pairs = [_one(root, kind, arg, v, results, check) for v in value]
             if any(used for _v, used in pairs):
                 out[arg] = [v for v, _used in pairs]
                 resolved[arg] = out[arg]
         else:
-            new, used = _one(root, kind, arg, value)
+            new, used = _one(root, kind, arg, value, results, check)
             if used:
                 out[arg] = resolved[arg] = new
     return out, (resolved or None)

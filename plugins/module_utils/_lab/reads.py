@@ -10,7 +10,7 @@ import fnmatch
 import os
 
 from ansible_collections.ndes.scep.plugins.module_utils._lab import (
-    accounts, acl, backup, boot, certstore, chain, events, iis, layout, pools, registry, rights, services, store)
+    accounts, acl, backup, boot, certs, certstore, chain, events, iis, layout, pools, registry, rights, services, store)
 from ansible_collections.ndes.scep.plugins.module_utils._lab.errors import AgentError
 
 DEFAULT_TAIL_BYTES = 65536
@@ -172,6 +172,27 @@ def resolve_principal(ctx, args):
     return {"principals": dict((n, accounts.resolve(ctx.root, n, ad)) for n in args["names"])}
 
 
+def template_access(ctx, args):
+    """The templates as the forest publishes them and the access of both enrolling identities."""
+    ad = accounts.load_ad(ctx.root)
+    if not ad.get("reachable"):
+        return {"status": "unknown", "reason": "Active Directory could not be asked: %s" % (
+            ad.get("reason") or "no domain controller could be reached"), "identities": {}, "templates": {}}
+    meta = certs.ca_meta(ctx.root)
+    who = accounts.identities(ctx.root, ctx.lab["hostname"], ad)
+    out = {"status": "known", "reason": None, "identities": who, "templates": {}}
+    found = None
+    if args.get("ca"):
+        found = certs.ca_matches(meta, args["ca"])
+        out["ca"] = {"config": args["ca"], "found": found}
+    for name in args["templates"]:
+        record = certs.template_record(ctx.root, name, who, meta)
+        if record["exists"]:
+            record["offered"] = None if found is None else (found and name in meta.get("templates", []))
+        out["templates"][name] = record
+    return out
+
+
 def backups(ctx, args):
     return {"runs": backup.runs(ctx.root, args.get("run_id"))}
 
@@ -181,4 +202,5 @@ READS = {
     "app_pools": app_pools, "services": services_read, "cert_store": cert_store, "cert_chain": cert_chain,
     "user_right": user_right, "events": events_read, "file_tail": file_tail, "folder_acl": folder_acl,
     "ad_account": ad_account, "resolve_principal": resolve_principal, "backups": backups,
+    "template_access": template_access,
 }

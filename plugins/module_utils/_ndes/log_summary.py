@@ -151,7 +151,7 @@ def operation_of(query):
     """The ``operation=`` value of a raw query (known names in canonical case), or ``"none"``."""
     if query:
         for part in query.split("&"):
-            key, _, value = part.partition("=")
+            key, dummy, value = part.partition("=")
             if key.lower() == "operation":
                 return KNOWN_OPERATIONS.get(value.lower(), value or "none")
     return "none"
@@ -337,7 +337,7 @@ def summarize_httperr(records, since=None, until=None, scep_pool="SCEP", parse_s
         _bump(by_reason, reason)
         _bump(by_queue, queue or "-")
         uri = rec.get("cs-uri")
-        path, _, query = (uri or "").partition("?")
+        path, dummy, query = (uri or "").partition("?")
         status = status_key(rec)
         if is_mscep_path(path):
             mscep.add(ts, operation_of(query), status, classify_user_agent(rec.get("cs(User-Agent)")), path)

@@ -157,12 +157,20 @@ function Read-AgentRequest {
 }
 
 # ------------------------------------------------------------------ placeholders
+# @registry: @pool_user: @site_log_folder: (reads; the data then carries resolved) and
+# @result:<op id>.<field>[|lower] (ensures): a field of an EARLIER op of this request,
+# an ensure's after.<field> or a read's data.<field>. In check mode a reference that has
+# no value yet (cert_enroll predicts thumbprint null) defers the op: it is not_run.
 $script:PlaceholderArgs = [ordered]@{
     'cert_chain.thumbprint' = @('registry')
     'ad_account.account' = @('pool_user')
     'resolve_principal.names' = @('pool_user')
     'file_tail.directory' = @('site_log_folder')
+    'key_acl_grant.thumbprint' = @('result')
+    'registry_value.value' = @('result')
 }
+# Results of the ops run so far, by id (for @result:); 99_main.ps1 fills it.
+$script:ResultsById = New-Object 'System.Collections.Generic.Dictionary[string,object]' ([System.StringComparer]::Ordinal)
 
 function Split-AgentPlaceholder {
     # @{name; parameter} when Value is a placeholder this kind/arg accepts, else $null.
@@ -205,6 +213,7 @@ function Resolve-AgentPlaceholderValue {
         }
         'pool_user' { return (Get-AgentPoolUser -Name $parameter) }
         'site_log_folder' { return (Get-AgentSiteLogFolder -Name $parameter) }
+        'result' { return (Resolve-AgentResultRef -Parameter $parameter) }
     }
     throw (New-AgentError -Code 'internal' -Text ('placeholder kind {0} has no resolver' -f $name))
 }
@@ -254,4 +263,63 @@ function ConvertTo-AgentThumbprint {
     param([string]$Text)
     if ($null -eq $Text) { return '' }
     return ($Text -replace '[^0-9A-Fa-f]', '').ToUpperInvariant()
+}
+
+function New-AgentDeferred {
+    # The marker that makes an op not_run in check mode (its @result: reference has no value yet).
+    param([string]$Text)
+    $exception = New-Object System.InvalidOperationException 'ndes.scep agent: deferred'
+    $exception.Data['ndes.scep.deferred'] = $Text
+    return $exception
+}
+
+function Test-AgentDeferred {
+    param($Failure)
+    $walk = $Failure
+    if ($Failure -is [System.Management.Automation.ErrorRecord]) { $walk = $Failure.Exception }
+    while ($null -ne $walk) {
+        if ($walk.Data.Contains('ndes.scep.deferred')) { return $true }
+        $walk = $walk.InnerException
+    }
+    return $false
+}
+
+function Resolve-AgentResultRef {
+    # @result:<op id>.<field>[|lower] -> the value an earlier op of this request produced.
+    param([string]$Parameter)
+    $ref = $Parameter
+    $modifier = $null
+    $bar = $Parameter.IndexOf('|')
+    if ($bar -ge 0) {
+        $ref = $Parameter.Substring(0, $bar)
+        $modifier = $Parameter.Substring($bar + 1)
+    }
+    $dot = $ref.LastIndexOf('.')
+    if ($dot -le 0 -or $dot -eq $ref.Length - 1 -or ($null -ne $modifier -and $modifier -cne 'lower')) {
+        throw (New-AgentError -Code 'invalid_request' -Text ('placeholder @result:{0}: write @result:<op id>.<field>[|lower]' -f $Parameter))
+    }
+    $opId = $ref.Substring(0, $dot)
+    $field = $ref.Substring($dot + 1)
+    if (-not $script:ResultsById.ContainsKey($opId)) {
+        Stop-AgentPlaceholder -Name 'result' -Parameter $Parameter -Why ('no earlier op {0} in this request' -f $opId)
+    }
+    $earlier = $script:ResultsById[$opId]
+    if ($earlier['status'] -eq 'not_run' -and $script:Ctx.Check) {
+        throw (New-AgentDeferred -Text ('op {0} did not run in check mode' -f $opId))
+    }
+    if ($earlier['status'] -ne 'ok') {
+        Stop-AgentPlaceholder -Name 'result' -Parameter $Parameter -Why ('op {0} is {1}, not ok' -f $opId, $earlier['status'])
+    }
+    $side = $earlier['after']
+    if ($earlier.Contains('data')) { $side = $earlier['data'] }
+    if ($null -eq $side -or -not ($side -is [System.Collections.IDictionary]) -or -not $side.Contains($field)) {
+        Stop-AgentPlaceholder -Name 'result' -Parameter $Parameter -Why ('op {0} has no field {1}' -f $opId, $field)
+    }
+    $value = $side[$field]
+    if ($null -eq $value) {
+        if ($script:Ctx.Check) { throw (New-AgentDeferred -Text ('op {0} predicts no {1} in check mode' -f $opId, $field)) }
+        Stop-AgentPlaceholder -Name 'result' -Parameter $Parameter -Why ('op {0} gave no {1}' -f $opId, $field)
+    }
+    if ($modifier -eq 'lower' -and $value -is [string]) { $value = $value.ToLowerInvariant() }
+    return , $value
 }

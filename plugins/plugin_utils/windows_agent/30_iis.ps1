@@ -219,14 +219,20 @@ function Test-AgentIisLocked {
     $group = Find-AgentXmlPath -Container $root -Parts @('configSections')
     foreach ($part in $Section.Split('/')) {
         if ($null -eq $group) { break }
-        $declared = @(Get-AgentXmlChildren -Node $group -Name 'section' | Where-Object { $_.GetAttribute('name') -ceq $part })
-        if ($declared.Count -gt 0) {
-            $default = Get-AgentXmlAttr -Node $declared[0] -Name 'overrideModeDefault'
+        $declared = $null
+        foreach ($candidate in (Get-AgentXmlChildren -Node $group -Name 'section')) {
+            if ($candidate.GetAttribute('name') -ceq $part) { $declared = $candidate; break }
+        }
+        if ($null -ne $declared) {
+            $default = Get-AgentXmlAttr -Node $declared -Name 'overrideModeDefault'
             if ($null -ne $default) { $mode = $default }
             break
         }
-        $groups = @(Get-AgentXmlChildren -Node $group -Name 'sectionGroup' | Where-Object { $_.GetAttribute('name') -ceq $part })
-        if ($groups.Count -eq 0) { $group = $null } else { $group = $groups[0] }
+        $next = $null
+        foreach ($candidate in (Get-AgentXmlChildren -Node $group -Name 'sectionGroup')) {
+            if ($candidate.GetAttribute('name') -ceq $part) { $next = $candidate; break }
+        }
+        $group = $next
     }
     $best = -1
     foreach ($loc in (Get-AgentXmlChildren -Node $root -Name 'location')) {

@@ -20,6 +20,7 @@ $script:AgentKinds = [ordered]@{
     'ad_account'        = @('read', 'Read-AgentAdAccount', 'account=str')
     'resolve_principal' = @('read', 'Read-AgentResolvePrincipal', 'names=list[str]')
     'backups'           = @('read', 'Read-AgentBackups', 'run_id=str?')
+    'template_access'   = @('read', 'Read-AgentTemplateAccess', 'templates=list[str]; ca=str?')
     'registry_value'    = @('ensure', 'Invoke-EnsureRegistryValue', 'path=str; name=str; type=enum:REG_DWORD|REG_SZ|REG_EXPAND_SZ|REG_MULTI_SZ|REG_QWORD; value=any; state=enum:present|absent?')
     'iis_property'      = @('ensure', 'Invoke-EnsureIisProperty', 'section=str; location=str; commit_path=str; commit_location=str?; attributes=dict')
     'user_right_grant'  = @('ensure', 'Invoke-EnsureUserRightGrant', 'right=str; add=list[str]?; remove=list[str]?; override_gpo=bool?')
@@ -101,11 +102,16 @@ function Invoke-AgentOp {
             }
             return [ordered]@{ id = $Op['id']; kind = $kind; status = 'ok'; data = $data }
         }
-        $outcome = Invoke-AgentHandler -Handler $row[1] -OpArgs $opArgs
+        $resolution = Resolve-AgentPlaceholders -Kind $kind -OpArgs $opArgs   # @result: (no resolved field on ensures)
+        $outcome = Invoke-AgentHandler -Handler $row[1] -OpArgs $resolution['args']
         $result = [ordered]@{ id = $Op['id']; kind = $kind; status = 'ok' }
         foreach ($key in $outcome.Keys) { $result[$key] = $outcome[$key] }
         return $result
     } catch {
+        if (Test-AgentDeferred -Failure $_) {
+            # check mode: an @result: reference with no value yet; a real run has one
+            return [ordered]@{ id = $Op['id']; kind = $kind; status = 'not_run' }
+        }
         $info = Get-AgentErrorInfo -Failure $_
         return (New-AgentFailedResult -Op $Op -Code $info['code'] -Text $info['message'])
     }

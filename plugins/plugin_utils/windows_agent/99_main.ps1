@@ -20,11 +20,18 @@ function Invoke-AgentRequest {
     # The response document for a request JSON text.
     param([string]$Json)
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
-    $request = Read-AgentRequest -Json $Json
+    try {
+        $request = Read-AgentRequest -Json $Json
+    } catch {
+        # a request the agent cannot read fails the whole call, with the reason in the task's message
+        $info = Get-AgentErrorInfo -Failure $_
+        throw ('ndes.scep Windows agent: {0}: {1}' -f $info['code'], $info['message'])
+    }
     $check = [bool]$request['check_mode'] -or (Test-AnsibleCheckMode)
     $runId = $null
     if ($null -ne $request['run_id']) { $runId = Test-AgentRunId -RunId ([string]$request['run_id']) }
     $script:Ctx = @{ Check = $check; Backups = $true; RunId = $runId; OpId = $null; ItemFile = $null; Now = [datetime]::UtcNow }
+    $script:ResultsById.Clear()
     $results = New-Object System.Collections.Generic.List[object]
     $failed = $false
     $lock = $null
@@ -34,11 +41,15 @@ function Invoke-AgentRequest {
         foreach ($op in $request['ops']) {
             $kind = [string]$op['kind']
             if ($script:AgentKinds[$kind][0] -eq 'read') {
-                $results.Add((Invoke-AgentOp -Op $op))
+                $result = Invoke-AgentOp -Op $op
+                $results.Add($result)
+                $script:ResultsById[[string]$op['id']] = $result
                 continue
             }
             if ($failed) {
-                $results.Add([ordered]@{ id = $op['id']; kind = $kind; status = 'not_run' })
+                $result = [ordered]@{ id = $op['id']; kind = $kind; status = 'not_run' }
+                $results.Add($result)
+                $script:ResultsById[[string]$op['id']] = $result
                 continue
             }
             if ([bool]$request['lock'] -and $null -eq $lock -and -not $lockedOut) {
@@ -46,14 +57,15 @@ function Invoke-AgentRequest {
                 if ($null -eq $lock) { $lockedOut = $true }
             }
             if ($lockedOut) {
-                $results.Add((New-AgentFailedResult -Op $op -Code 'locked' -Text ('another run holds the host lock ({0}) for more than {1} s; retry when it ends' -f $script:LockName, ($script:LockTimeoutMs / 1000))))
+                $result = New-AgentFailedResult -Op $op -Code 'locked' -Text ('another run holds the host lock ({0}) for more than {1} s; retry when it ends' -f $script:LockName, ($script:LockTimeoutMs / 1000))
                 $failed = $true
-                continue
+            } else {
+                $result = Invoke-AgentOp -Op $op
+                if ($result['status'] -eq 'failed') { $failed = $true }
+                if ($result.Contains('changed') -and $result['changed']) { $anyChanged = $true }
             }
-            $result = Invoke-AgentOp -Op $op
-            if ($result['status'] -eq 'failed') { $failed = $true }
-            if ($result.Contains('changed') -and $result['changed']) { $anyChanged = $true }
             $results.Add($result)
+            $script:ResultsById[[string]$op['id']] = $result
         }
     } finally {
         Exit-AgentLock -Mutex $lock

@@ -43,7 +43,7 @@ def test_sample_records_fields_and_values():
 
 
 def test_user_agent_raw_and_decoded():
-    records, _ = w3c.read_records(SAMPLE)
+    records, dummy = w3c.read_records(SAMPLE)
     assert records[0].user_agent == "Mozilla/4.0+(compatible;+Win32;+NDES+client)"
     assert records[0].user_agent_decoded == "Mozilla/4.0 (compatible; Win32; NDES client)"
     assert records[2].decoded("cs(User-Agent)") == "profiled/1.0 CFNetwork/975.0.3 Darwin/18.2.0"
@@ -51,7 +51,7 @@ def test_user_agent_raw_and_decoded():
 
 
 def test_ipv6_zone_id_kept_and_split():
-    records, _ = w3c.read_records(SAMPLE)
+    records, dummy = w3c.read_records(SAMPLE)
     assert records[3]["c-ip"] == "fe80::f53d:89b8:c3e8:5fec%13"
     assert w3c.split_zone(records[3]["c-ip"]) == ("fe80::f53d:89b8:c3e8:5fec", "13")
     assert w3c.split_zone("10.0.0.50") == ("10.0.0.50", None)
@@ -76,7 +76,7 @@ def test_edge_bom_crlf_restarts_with_new_field_order():
 
 
 def test_edge_malformed_lines_are_skipped_and_counted():
-    _, stats = w3c.read_records(EDGE)
+    dummy, stats = w3c.read_records(EDGE)
     # line 9 one field short, line 17 one field extra; line 10 month 13, line 18 time 8:0:7
     assert stats["malformed"] == {"field_count": 2, "bad_date": 2, "no_fields": 0}
     assert stats["records"] == 7
@@ -130,7 +130,7 @@ def test_same_result_for_path_bytes_lines_and_chunk_sizes(chunk_size):
 
 def test_iter_records_accepts_bytes_lines():
     lines = SAMPLE.read_bytes().splitlines()
-    assert sum(1 for _ in w3c.iter_records(lines)) == 7
+    assert sum(1 for dummy in w3c.iter_records(lines)) == 7
 
 
 def test_query_param_is_case_insensitive_and_raw():

@@ -168,6 +168,14 @@ def test_a_tail_cut_after_its_header_uses_the_files_head():
     assert any("raise max_bytes" in w for w in out["warnings"])
 
 
+def test_a_cut_file_that_still_covers_the_window_is_not_warned():
+    files = [_file("cut.log", TAIL, "2025-06-11T09:00:00Z", truncated=True, head=HEADER, size=10 ** 6)]
+    since = dt.datetime(2025, 6, 11, 8, 15, tzinfo=UTC)   # the part read starts at 08:14:02
+    out = lw.summarize_results(_results(w3c_files=files, httperr_files=[]), "Default Web Site", since, None)
+    assert out["files"][0]["first_record"] == "2025-06-11T08:14:02Z"
+    assert out["warnings"] == []
+
+
 def test_without_a_head_the_previous_files_fields_are_assumed():
     out, cut = _one_tail(before=HEADER + TAIL.split("\n", 1)[0] + "\n")
     assert (cut["fields_from"], cut["assumed_fields"]) == ("previous_file", True)

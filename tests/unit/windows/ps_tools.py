@@ -4,6 +4,7 @@
 """Helpers for the Windows agent checks: tree-sitter-powershell parsing, token and code scans."""
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import re
@@ -62,6 +63,7 @@ def syntax_problems(text):
     return out
 
 
+@functools.lru_cache(maxsize=128)
 def code_mask(text):
     """The text with every string and comment character replaced by a space (line breaks kept).
 
@@ -77,6 +79,7 @@ def code_mask(text):
     return source.decode("utf-8", "replace")
 
 
+@functools.lru_cache(maxsize=128)
 def comment_mask(text):
     """The text with comments blanked (strings kept: the ban list also applies to string contents)."""
     source = bytearray(text.encode("utf-8"))
@@ -117,8 +120,6 @@ def ps7_problems(text):
             out.append((node.start_point[0] + 1, _PS7_NODE_TYPES[node.type]))
         if node.type == "command_parameter" and source[node.start_byte:node.end_byte].lower() == b"-parallel":
             out.append((node.start_point[0] + 1, "ForEach-Object -Parallel"))
-        if node.type == "script_block_body" or node.type.endswith("block"):
-            pass
     masked = code_mask(text)
     for pattern, what in _PS7_TOKENS:
         for match in pattern.finditer(masked):
@@ -180,3 +181,55 @@ def defined_functions(text):
 def csharp_sources(text):
     """The C# here-strings given to Add-Type (@' ... '@ assigned to $script:*Source)."""
     return re.findall(r"\$script:\w*Source\s*=\s*@'\r?\n(.*?)\r?\n'@", text, re.DOTALL)
+
+
+# ------------------------------------------------------------------ calls against param blocks
+def _text(source, node):
+    return source[node.start_byte:node.end_byte].decode("utf-8")
+
+
+def function_params(text):
+    """{function name (lower case): set of its parameter names (lower case)}."""
+    source = text.encode("utf-8")
+    out = {}
+    for node in walk(parse(text).root_node):
+        if node.type != "function_statement":
+            continue
+        name = next((_text(source, c) for c in node.children if c.type == "function_name"), None)
+        params = set()
+        block = next((c for c in node.children if c.type == "script_block"), None)
+        param_block = next((c for c in block.children if c.type == "param_block"), None) if block is not None else None
+        if param_block is not None:
+            for sub in walk(param_block):
+                if sub.type == "script_parameter":
+                    var = next((c for c in sub.children if c.type == "variable"), None)
+                    if var is not None:
+                        params.add(_text(source, var).lstrip("$").lower())
+        if name:
+            out[name.lower()] = params
+    return out
+
+
+def call_problems(text, known=None):
+    """[(line, message)] for calls of the script's own functions with a -Parameter they do not declare."""
+    source = text.encode("utf-8")
+    known = function_params(text) if known is None else known
+    out = []
+    for node in walk(parse(text).root_node):
+        if node.type != "command":
+            continue
+        name_node = next((c for c in node.children if c.type == "command_name"), None)
+        if name_node is None:
+            continue
+        name = _text(source, name_node).lower()
+        if name not in known:
+            continue
+        elements = next((c for c in node.children if c.type == "command_elements"), None)
+        if elements is None:
+            continue
+        for element in elements.children:
+            if element.type == "command_parameter":
+                param = _text(source, element).lstrip("-").rstrip(":").lower()
+                if param not in known[name]:
+                    out.append((element.start_point[0] + 1, "%s has no parameter -%s" % (_text(source, name_node), param)))
+    return out

@@ -113,12 +113,29 @@ def test_the_structure_check_fails_on_a_running_statement():
     assert _top_level_problems("$local = 2\n") == [(1, "$local = 2")]
 
 
+def output_problems(script, main):
+    """The joined script must write exactly one object, from main, and nothing to the host."""
+    out = []
+    masked = ps_tools.code_mask(script)
+    count = len(re.findall(r"\bWrite-Output\b", masked))
+    if count != 1:
+        out.append("%d Write-Output calls (want 1)" % count)
+    if not re.search(r"^Write-Output \(ConvertTo-AgentJson -InputObject \$response\)\s*$", ps_tools.code_mask(main), re.MULTILINE):
+        out.append("main does not end with Write-Output (ConvertTo-AgentJson -InputObject $response)")
+    if re.search(r"\bWrite-Host\b", masked, re.IGNORECASE):
+        out.append("Write-Host")
+    return out
+
+
 def test_the_script_writes_one_output_only_in_main():
-    masked = ps_tools.code_mask(SCRIPT)
-    assert len(re.findall(r"\bWrite-Output\b", masked)) == 1
-    main = ps_tools.code_mask(ps_tools.read(PARTS[-1]))
-    assert re.search(r"^Write-Output \(ConvertTo-AgentJson -InputObject \$response\)\s*$", main, re.MULTILINE)
-    assert not re.search(r"\bWrite-Host\b", masked)
+    assert output_problems(SCRIPT, ps_tools.read(PARTS[-1])) == []
+
+
+def test_the_output_check_fails_on_extra_output():
+    main = ps_tools.read(PARTS[-1])
+    assert output_problems(SCRIPT + "\nWrite-Output 'debug'\n", main) == ["2 Write-Output calls (want 1)"]
+    assert output_problems(SCRIPT + "\nWrite-Host 'debug'\n", main) == ["Write-Host"]
+    assert output_problems(SCRIPT, "$x = 1") != []
 
 
 def test_the_agent_declares_should_process_and_a_mandatory_request():
@@ -133,15 +150,33 @@ def test_the_agent_does_not_use_convertto_json():
     assert not re.search(r"ConvertTo-Json\b", ps_tools.code_mask(SCRIPT), re.IGNORECASE)
 
 
-def test_no_request_data_in_wql_filters_or_native_command_strings():
-    masked = ps_tools.code_mask(SCRIPT)
-    # -Filter takes constant single-quoted text only (a masked string leaves blanks, a variable does not)
-    filters = [m.start() for m in re.finditer(r"-Filter\s", masked)]
-    assert filters
-    for start in filters:
-        assert re.match(r"-Filter\s+'[^'$]*'", SCRIPT[start:]), SCRIPT[start:start + 60]
+def command_problems(text):
+    """-Filter with anything but constant single-quoted text; process starts from a command string."""
+    out = []
+    masked = ps_tools.code_mask(text)
+    for start in [m.start() for m in re.finditer(r"-Filter\s", masked)]:
+        if not re.match(r"-Filter\s+'[^'$]*'", text[start:]):
+            out.append("-Filter not constant: %s" % text[start:start + 40].splitlines()[0])
     for banned in (r"\bStart-Process\b", r"\bcmd(\.exe)?\s+/c\b", r"\[System\.Diagnostics\.Process\]::Start"):
-        assert not re.search(banned, masked, re.IGNORECASE)
+        if re.search(banned, masked, re.IGNORECASE):
+            out.append(banned)
+    return out
+
+
+def test_no_request_data_in_wql_filters_or_native_command_strings():
+    assert re.search(r"-Filter\s", SCRIPT)
+    assert command_problems(SCRIPT) == []
+
+
+@pytest.mark.parametrize("snippet", [
+    "Get-CimInstance Win32_Service -Filter \"Name='$name'\"",
+    "Get-CimInstance Win32_Service -Filter $filter",
+    "Get-CimInstance Win32_Service -Filter ('Name=' + $n)",
+    "Start-Process certreq.exe -ArgumentList $line",
+    "cmd /c \"certreq -submit $x\"",
+])
+def test_the_command_check_fails_on_spliced_commands(snippet):
+    assert command_problems(snippet) != []
 
 
 # ------------------------------------------------------------------ dispatch table = contract
@@ -226,3 +261,12 @@ def test_every_called_agent_function_is_defined():
         r"\b((?:Get|Set|New|Read|Invoke|Test|ConvertTo|ConvertFrom|Find|Open|Split|Save|Enter|Exit|Initialize|"
         r"Resolve|Stop|Wait|Assert|Export|Write|Format)-(?:Agent|Ansible)\w*)", masked))
     assert called - functions == set()
+
+
+def test_calls_use_declared_parameters():
+    assert ps_tools.call_problems(SCRIPT) == []
+
+
+def test_the_parameter_check_fails_on_an_unknown_parameter():
+    snippet = "function Get-AgentX {\n    param([string]$Code, [switch]$Flag)\n}\nGet-AgentX -Code 1 -Flag:$true\nGet-AgentX -Kode 1\n"
+    assert ps_tools.call_problems(snippet) == [(5, "Get-AgentX has no parameter -kode")]
