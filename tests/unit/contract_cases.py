@@ -154,6 +154,37 @@ def _check_locked_write(by_id):
     assert by_id["webconfig"]["status"] == c.STATUS_FAILED and by_id["webconfig"]["error"]["code"] == "precondition"
 
 
+def _check_template_access(by_id):
+    data = ok(by_id, "templates")
+    assert data["status"] in ("known", "unknown")
+    if data["status"] == "unknown":       # AD out of reach (double hop): said, never guessed
+        assert data["reason"] and data["templates"] == {}
+        return
+    for context in ("machine", "user"):
+        who = data["identities"][context]
+        assert re.match(r"^S-1-5-", who["sid"]) and who["sid"] in who["sids"] and "S-1-5-11" in who["sids"]
+    templates = data["templates"]
+    assert templates["NoSuchTemplate"] == {"exists": False}
+    assert templates["EnrollmentAgentOffline"]["subject_type"] == "user"      # Microsoft: enrol in user context
+    assert templates["CEPEncryption"]["subject_type"] == "computer"
+    for name in ("EnrollmentAgentOffline", "CEPEncryption"):
+        record = templates[name]
+        assert record["exists"] is True and record["schema_version"] >= 1 and record["validity_days"] > 0
+        assert CRA_EKU in record["ekus"]
+        assert all(isinstance(record["access"][ctx][right], bool)
+                   for ctx in ("machine", "user") for right in ("read", "enroll"))
+
+
+def _check_result_reference(by_id):
+    assert by_id["set"]["after"]["value"] == 1234
+    copied = by_id["copy"]
+    assert copied["status"] == c.STATUS_OK and copied["changed"] is True and copied["after"]["value"] == 1234
+    bad = by_id["bad_ref"]
+    assert bad["status"] == c.STATUS_FAILED and bad["error"]["code"] == "not_found"
+    assert bad["error"]["message"].startswith("placeholder")
+    assert by_id["later"]["status"] == c.STATUS_NOT_RUN
+
+
 def _check_lab_inject_windows(by_id):
     assert by_id["inject"]["error"]["code"] == "unsupported"
 
@@ -201,6 +232,18 @@ CASES = [
                                        "location": CRS_LOC, "commit_path": "MACHINE/WEBROOT/APPHOST/Default Web Site",
                                        "attributes": {"enabled": False}}),
     ], _check_locked_write, mutates=True),
+    Case("template_access", [
+        ("templates", "template_access", {"templates": ["EnrollmentAgentOffline", "CEPEncryption", "NoSuchTemplate"]}),
+    ], _check_template_access),
+    Case("result_reference", [
+        ("set", "registry_value", {"path": HTTP_PARAMS, "name": "MaxFieldLength", "type": "REG_DWORD", "value": 1234}),
+        ("copy", "registry_value", {"path": HTTP_PARAMS, "name": "NdesScepContractCase", "type": "REG_DWORD",
+                                    "value": c.result_ref("set", "value")}),
+        ("bad_ref", "registry_value", {"path": HTTP_PARAMS, "name": "NdesScepContractCase", "type": "REG_DWORD",
+                                       "value": c.result_ref("nosuch", "value")}),
+        ("later", "registry_value", {"path": HTTP_PARAMS, "name": "MaxFieldLength", "type": "REG_DWORD",
+                                     "value": 1}),
+    ], _check_result_reference, check_mode=True),
     Case("lab_inject_is_lab_only", [("inject", "lab_inject", {"latency": 0})], _check_lab_inject_windows,
          agents=("windows",)),
 ]

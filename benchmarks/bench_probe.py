@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Latency of one full SCEP probe (``_ndes.probe.probe(url)``, what ndes.scep.probe runs) against a lab face.
+
+Usage: ``python benchmarks/bench_probe.py [--out FILE]`` (``BENCH_PROBE_REPEAT``, default 20; 5 with
+``BENCH_QUICK=1``).
+
+For a healthy lab (403.0 on the bare URL, GetCACaps, three GetCACert, the 40 000-byte iOS GET) and a lab
+with section A minus url_not_403 (the 503 path), the face runs on 127.0.0.1 as ``ndes.scep.lab`` starts it;
+the probe runs in this process, one untimed warm-up call first (imports), then ``repeat`` timed calls.
+The HTTP requests one probe makes are counted from the lines it adds to the lab's W3C and HTTPERR logs.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common as c  # noqa: E402  pylint: disable=wrong-import-position
+
+LABS = [
+    ("healthy", []),
+    ("faulty_a1", ["impersonate_right", "app_pool_stopped", "root_intermediates", "crl_unreachable",
+                   "crs_windows_auth", "policy_cert_expired", "proxy_connector_down", "request_limits",
+                   "httpsys_limits", "service_account", "ra_cert_expired"]),
+]
+
+
+def log_lines(root):
+    total = 0
+    for pattern in ("fs/C/inetpub/logs/LogFiles/*/*.log", "fs/C/Windows/System32/LogFiles/HTTPERR/*.log"):
+        for path in glob.glob(os.path.join(root, pattern)):
+            with open(path, "rb") as handle:
+                total += sum(1 for line in handle if not line.startswith(b"#"))
+    return total
+
+
+def bench_lab(base, name, fault_list, repeat):
+    c.use_collection()
+    from ansible_collections.ndes.scep.plugins.module_utils._lab import faults, server
+    from ansible_collections.ndes.scep.plugins.module_utils._ndes import probe
+    root = os.path.join(base, name)
+    if os.path.isdir(root):
+        shutil.rmtree(root)
+    faults.create(root, fault_list)
+    face = server.start(root)
+    try:
+        start = time.perf_counter()
+        doc = probe.probe(face["scep_url"])
+        cold = time.perf_counter() - start
+        before = log_lines(root)
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            doc = probe.probe(face["scep_url"])
+            times.append(time.perf_counter() - start)
+        requests = (log_lines(root) - before) / float(repeat)
+    finally:
+        server.stop(root)
+    return {
+        "lab": name, "faults": fault_list, "url": face["scep_url"], "repeats": repeat,
+        "seconds": c.stats(times), "cold_first_call_s": cold,
+        "http_requests_per_probe": requests, "signals": doc.get("signals"),
+        "bare_url_status": doc["checks"]["bare_url"].get("status"),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=os.path.join(c.WORK, "probe.json"))
+    args = parser.parse_args(argv)
+    repeat = int(os.environ.get("BENCH_PROBE_REPEAT") or (5 if c.env_flag("BENCH_QUICK") else 20))
+    base = os.path.join(c.WORK, "probe")
+    rows = [bench_lab(base, name, fault_list, repeat) for name, fault_list in LABS]
+    for row in rows:
+        print("probe %-10s median %.1f ms over %d" % (row["lab"], row["seconds"]["median"] * 1000, repeat),
+              file=sys.stderr, flush=True)
+    c.write_json(args.out, {"labs": rows})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
