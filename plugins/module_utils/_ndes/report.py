@@ -231,7 +231,7 @@ def fix_text(fix):
 
 
 def _short(module):
-    return str(module).split(".")[-1]
+    return str(module).rsplit(".", maxsplit=1)[-1]
 
 
 def status_text(status):
@@ -327,8 +327,8 @@ def render_markdown(document):
         if verify_text(host["verify"]):
             out.append("- " + _md(verify_text(host["verify"])))
         for backup in host["backups"]:
-            out.append("- Backups of run `%s`: %s" % (str(backup["run_id"]).replace("`", ""),
-                                                       ", ".join("`%s`" % i.replace("`", "") for i in backup["items"])))
+            items = ", ".join("`%s`" % i.replace("`", "") for i in backup["items"])
+            out.append("- Backups of run `%s`: %s" % (str(backup["run_id"]).replace("`", ""), items))
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -345,7 +345,8 @@ th{background:#f6f8fa}tr.finding td:first-child,tr.clean td:first-child,tr.unrea
 .sev-critical{background:#82071e}.sev-error{background:#cf222e}.sev-warning{background:#9a6700}.sev-info{background:#0969da}
 .next{color:#57606a;margin-top:.2rem}.ok{color:#1a7f37}.bad{color:#cf222e}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.82rem;white-space:pre-wrap;word-break:break-word}
-ul.ev{margin:0;padding-left:1rem}td.fix code{white-space:nowrap;word-break:normal}.badge{border:1px solid #d0d7de;border-radius:1rem;padding:0 .5rem;font-size:.8rem;margin-left:.4rem}
+ul.ev{margin:0;padding-left:1rem}td.fix code{white-space:nowrap;word-break:normal}
+.badge{border:1px solid #d0d7de;border-radius:1rem;padding:0 .5rem;font-size:.8rem;margin-left:.4rem}
 """
 
 

@@ -105,8 +105,9 @@ def test_json_round_trips():
     assert loaded["run_id"] == "RUN"
     assert loaded["summary"]["findings"] == 3
     assert loaded["hosts"][0]["changes"][0]["after"] == {"attributes": {"maxUrl": 65534}}
-    assert loaded["hosts"][0]["findings"][0]["docs"] == [{"label": "Microsoft Learn (English)", "url": DOCS["en"]},
-                                                        {"label": "Microsoft Learn (italiano)", "url": DOCS["it"]}]
+    assert loaded["hosts"][0]["findings"][0]["docs"] == [
+        {"label": "Microsoft Learn (English)", "url": DOCS["en"]},
+        {"label": "Microsoft Learn (italiano)", "url": DOCS["it"]}]
 
 
 def test_html_has_one_row_per_host_and_finding():
