@@ -146,8 +146,11 @@ def measure(cmd, env=None, cwd=None, timeout=None, log=None):
     return json.loads(proc.stdout)
 
 
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 def _proc_table():
-    """{pid: (ppid, rss_bytes)} of every process."""
+    """{pid: (ppid, rss_bytes, cpu_seconds)} of every process."""
     table = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -160,7 +163,7 @@ def _proc_table():
         rest = data[data.rfind(b")") + 2:].split()
         # fields after the command: state(3) ppid(4) ... rss(24) -> rest[0] is field 3
         try:
-            table[int(name)] = (int(rest[1]), int(rest[21]) * PAGE)
+            table[int(name)] = (int(rest[1]), int(rest[21]) * PAGE, (int(rest[11]) + int(rest[12])) / float(TICK))
         except (IndexError, ValueError):
             continue
     return table
@@ -184,12 +187,13 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_rss = self.peak_pss = self.peak_procs = self.samples = 0
+        self.main_cpu = 0.0
         self.stop = threading.Event()
 
     def sample(self):
         table = _proc_table()
         children = {}
-        for pid, (ppid, _rss) in table.items():
+        for pid, (ppid, _rss, _cpu) in table.items():
             children.setdefault(ppid, []).append(pid)
         tree, todo = [], [self.pid]
         while todo:
@@ -202,6 +206,8 @@ class TreeSampler(threading.Thread):
         self.peak_rss = max(self.peak_rss, rss)
         self.peak_pss = max(self.peak_pss, pss)
         self.peak_procs = max(self.peak_procs, len(tree))
+        if self.pid in table:
+            self.main_cpu = table[self.pid][2]
         self.samples += 1
 
     def run(self):
@@ -235,6 +241,7 @@ def _measure_child(spec):
     json.dump({"rc": rc, "wall_s": wall, "cpu_user_s": user, "cpu_sys_s": system, "cpu_s": user + system,
                "maxrss_mb": after.ru_maxrss / 1024.0, "peak_rss_sum_mb": sampler.peak_rss / 1048576.0,
                "peak_pss_sum_mb": sampler.peak_pss / 1048576.0, "peak_procs": sampler.peak_procs,
+               "main_cpu_s": sampler.main_cpu,
                "samples": sampler.samples}, sys.stdout)
     return 0
 

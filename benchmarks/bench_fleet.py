@@ -6,7 +6,9 @@
 Usage: ``python benchmarks/bench_fleet.py [--out FILE]``; the matrix comes from the environment:
 
 * ``BENCH_FLEET_HOSTS`` (default ``10,50,200``), ``BENCH_FLEET_FORKS`` (``10,50``),
-  ``BENCH_FLEET_REPEAT`` (``3``), ``BENCH_FLEET_PLAYBOOKS`` (``ping,diagnose,remediate``),
+  ``BENCH_FLEET_REPEAT`` (``3``) and ``BENCH_FLEET_REPEAT_LARGE`` (``1``: runs of the cells with
+  ``BENCH_FLEET_LARGE`` (``200``) hosts or more, minutes each on 2 cores),
+  ``BENCH_FLEET_PLAYBOOKS`` (``ping,diagnose,remediate``),
 * ``BENCH_LATENCY`` seconds slept by the lab agent per agent call (``1.0``; ``run/inject.json``
   ``latency`` of every lab, as the ``lab_inject`` ensure stores it),
 * ``BENCH_FLEET_FAULTS`` faults of every lab host (default: section A without ``url_not_403``),
@@ -67,6 +69,8 @@ def config():
         "hosts": c.env_list("BENCH_FLEET_HOSTS", [10] if quick else [10, 50, 200]),
         "forks": c.env_list("BENCH_FLEET_FORKS", [10] if quick else [10, 50]),
         "repeat": int(os.environ.get("BENCH_FLEET_REPEAT") or (1 if quick else 3)),
+        "repeat_large": int(os.environ.get("BENCH_FLEET_REPEAT_LARGE") or 1),
+        "large": int(os.environ.get("BENCH_FLEET_LARGE") or 200),
         "playbooks": c.env_list("BENCH_FLEET_PLAYBOOKS", ["ping", "diagnose", "remediate"], str),
         "latency": float(os.environ.get("BENCH_LATENCY") or 1.0),
         "faults": [f for f in faults.split(",") if f] if faults is not None else list(SECTION_A_FAULTS),
@@ -152,12 +156,14 @@ class Fleet(object):
         res = c.measure(cmd, env=env, cwd=run_dir, timeout=3600, log=log)
         counts = c.read_json(os.path.join(run_dir, "remote-calls.json"), {})
         per_host = counts.get("hosts", {})
+        task_results = [len(t) for h, t in counts.get("tasks", {}).items() if h != "localhost"]
         calls = sum(n for h, n in per_host.items() if h != "localhost")
         tcpu, truns = target_cpu(target_dir)
         res.update({
             "remote_calls": calls,
             "calls_per_host": calls / float(hosts),
             "calls_per_host_max": max([n for h, n in per_host.items() if h != "localhost"] or [0]),
+            "tasks_per_host": max(task_results or [0]),
             "target_cpu_s": tcpu, "target_module_runs": truns,
             "controller_only_cpu_s": res["cpu_s"] - tcpu,
         })
@@ -171,7 +177,7 @@ def judge(hosts, forks, latency, cores, kind, runs):
     """Medians of one cell and its targets."""
     med = dict((key, c.stats([r[key] for r in runs])["median"]) for key in (
         "wall_s", "cpu_s", "controller_only_cpu_s", "target_cpu_s", "peak_rss_sum_mb", "peak_pss_sum_mb",
-        "maxrss_mb", "remote_calls", "calls_per_host", "calls_per_host_max"))
+        "maxrss_mb", "remote_calls", "calls_per_host", "calls_per_host_max", "tasks_per_host", "main_cpu_s"))
     batches = math.ceil(hosts / float(forks))
     lat = latency if kind != "ping" else 0.0
     bound_latency = batches * med["calls_per_host_max"] * lat
@@ -195,6 +201,20 @@ def judge(hosts, forks, latency, cores, kind, runs):
     return out
 
 
+def compare(cells):
+    """CPU per remote call of each cell against the ping floor at the same hosts and forks."""
+    floor = dict(((x["hosts"], x["forks"]), x) for x in cells if x["playbook"] == "ping")
+    for cell in cells:
+        ping = floor.get((cell["hosts"], cell["forks"]))
+        if cell["playbook"] == "ping" or ping is None or not cell["cpu_per_call_s"]:
+            continue
+        cell["cpu_per_call_vs_ping"] = cell["cpu_per_call_s"] / ping["cpu_per_call_s"]
+        cell["controller_only_cpu_per_call_vs_ping"] = (cell["controller_only_cpu_per_call_s"]
+                                                       / ping["controller_only_cpu_per_call_s"])
+        cell["cpu_per_call_met"] = cell["cpu_per_call_vs_ping"] <= 2.0
+        cell["controller_only_cpu_per_call_met"] = cell["controller_only_cpu_per_call_vs_ping"] <= 2.0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(c.WORK, "fleet.json"))
@@ -207,7 +227,8 @@ def main(argv=None):
         for hosts in cfg["hosts"]:
             for forks in cfg["forks"]:
                 runs = dict((k, []) for k in cfg["playbooks"])
-                for rep in range(cfg["repeat"]):
+                repeat = cfg["repeat_large"] if hosts >= cfg["large"] else cfg["repeat"]
+                for rep in range(repeat):
                     inventory = fleet.labs(hosts)          # fresh faulty labs: remediate has work each time
                     for kind in cfg["playbooks"]:
                         res = fleet.run(kind, inventory, hosts, forks)
@@ -217,22 +238,10 @@ def main(argv=None):
                             file=sys.stderr, flush=True)
                 for kind in cfg["playbooks"]:
                     cells.append(judge(hosts, forks, cfg["latency"], cores, kind, runs[kind]))
+                compare(cells)
                 c.write_json(args.out, {"config": cfg, "cells": cells, "partial": True})
     finally:
         fleet.close()
-    floor = {}
-    for cell in cells:
-        if cell["playbook"] == "ping":
-            floor[(cell["hosts"], cell["forks"])] = cell
-    for cell in cells:
-        ping = floor.get((cell["hosts"], cell["forks"]))
-        if cell["playbook"] == "ping" or ping is None or not cell["cpu_per_call_s"]:
-            continue
-        cell["cpu_per_call_vs_ping"] = cell["cpu_per_call_s"] / ping["cpu_per_call_s"]
-        cell["controller_only_cpu_per_call_vs_ping"] = (cell["controller_only_cpu_per_call_s"]
-                                                       / ping["controller_only_cpu_per_call_s"])
-        cell["cpu_per_call_met"] = cell["cpu_per_call_vs_ping"] <= 2.0
-        cell["controller_only_cpu_per_call_met"] = cell["controller_only_cpu_per_call_vs_ping"] <= 2.0
     c.write_json(args.out, {"config": cfg, "cells": cells, "partial": False})
     return 0
 

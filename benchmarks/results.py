@@ -134,7 +134,10 @@ def growth(cells, playbook, forks, key):
 def fleet_section(doc):
     cfg = doc["config"]
     out = ["## 2. Fleet: diagnose and remediate over many lab hosts", "", measured(doc) + ".", ""]
-    out += ["Matrix: hosts %s x forks %s; playbooks %s; %d run(s) per cell (medians); latency %.1f s per agent "
+    if doc.get("partial"):
+        out += ["**Partial: the run stopped before the end of the matrix; the cells below are the ones it finished.**", ""]
+    out += ["Matrix: hosts %s x forks %s; playbooks %s; %d run(s) per cell (medians), %d for cells of %d hosts or "
+            "more (each run is minutes on this machine); latency %.1f s per agent "
             "call (the lab agent sleeps that long per call, `run/inject.json` as the `lab_inject` ensure stores it); "
             "lab faults %s; remediate with `ndes_serial=%s` and the default reboot policy (never). Every repeat "
             "starts from fresh copies of one lab made with `faults.create` (copytree; labs hold no absolute paths). "
@@ -142,7 +145,8 @@ def fleet_section(doc):
             "each host. Ping is one `ansible.builtin.ping` per host with the same inventory (no latency: it does "
             "not go through the lab agent)." % (
                 ",".join(map(str, cfg["hosts"])), ",".join(map(str, cfg["forks"])), ",".join(cfg["playbooks"]),
-                cfg["repeat"], cfg["latency"], ", ".join(cfg["faults"]) or "none", cfg["serial"]), ""]
+                cfg["repeat"], cfg.get("repeat_large", cfg["repeat"]), cfg.get("large", 0), cfg["latency"],
+                ", ".join(cfg["faults"]) or "none", cfg["serial"]), ""]
     out += ["Definitions: **wall** = ansible-playbook start to exit. **CPU** = user+sys seconds of the "
             "ansible-playbook process tree (`getrusage(RUSAGE_CHILDREN)` delta in a fresh measuring process); on a "
             "lab host the \"remote\" module runs are local processes, so this includes them. **controller-only** = "
@@ -150,28 +154,34 @@ def fleet_section(doc):
             "module run): the part a real controller pays with Windows targets. **peak RSS sum** = peak of the "
             "sum of RSS over the tree, sampled every %.1f s from /proc (forked workers share pages, so this "
             "over-counts); **peak PSS sum** = the same with PSS (shared pages split); **largest process** = "
-            "`ru_maxrss` of the children (the floor). **wall target** = 1.5 x max(ceil(hosts/forks) x calls per "
+            "`ru_maxrss` of the children (the floor). **tasks/host** = task results per host (the callback sees "
+            "every task, controller-only ones included). **main CPU** = CPU seconds of the ansible-playbook process "
+            "itself (its single-threaded scheduler; from /proc at the last sample). **wall target** = 1.5 x max(ceil(hosts/forks) x calls per "
             "host x latency, CPU / %s cores); ceil() because fewer hosts than forks still take one full round; "
-            "**CPU per call target**: CPU / remote calls <= 2 x the same for ping at the same hosts and forks."
+            "**CPU per call target**: CPU / remote calls <= 2 x the same for ping at the same hosts and forks. The last "
+            "column divides wall time by the sum of both bounds instead of their max."
             % (c.MEM_INTERVAL, doc["machine"]["cores"]), ""]
-    out += ["| playbook | hosts | forks | calls/host | wall s (min-max) | wall target s | wall | CPU s | CPU/host s | "
-            "ctrl-only CPU/host s | CPU/call s (x ping) | ctrl-only CPU/call s (x ping) | CPU/call | peak RSS sum MB | "
-            "peak PSS sum MB | largest process MB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += ["| playbook | hosts | forks | runs | calls/host | tasks/host | wall s (min-max) | wall target s | wall | CPU s "
+            "| main CPU s | CPU/host s | ctrl-only CPU/host s | CPU/call s (x ping) | ctrl-only CPU/call s (x ping) | "
+            "CPU/call | peak RSS sum MB | peak PSS sum MB | largest process MB | wall / (latency + CPU bounds) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for cell in doc["cells"]:
         m = cell["median"]
         ratio = cell.get("cpu_per_call_vs_ping")
         cratio = cell.get("controller_only_cpu_per_call_vs_ping")
         failed = any(cell["rc"])
-        out.append("| %s | %d | %d | %s | %s (%s-%s)%s | %s | %s | %s | %s | %s | %s%s | %s%s | %s | %s | %s | %s |" % (
-            cell["playbook"], cell["hosts"], cell["forks"], num(m["calls_per_host"], 2), num(cell["wall_s"]["median"]),
+        both = cell["wall_bound_latency_s"] + cell["wall_bound_cpu_s"]
+        out.append("| %s | %d | %d | %d | %s | %s | %s (%s-%s)%s | %s | %s | %s | %s | %s | %s | %s%s | %s%s | %s | %s "
+                   "| %s | %s | %s |" % (
+            cell["playbook"], cell["hosts"], cell["forks"], cell["repeats"], num(m["calls_per_host"], 2),
+            num(m.get("tasks_per_host"), 0), num(cell["wall_s"]["median"]),
             num(cell["wall_s"]["min"]), num(cell["wall_s"]["max"]), " FAILED rc %s" % cell["rc"] if failed else "",
-            num(cell["wall_target_s"]), mark(cell["wall_met"] and not failed), num(m["cpu_s"]),
+            num(cell["wall_target_s"]), mark(cell["wall_met"] and not failed), num(m["cpu_s"]), num(m.get("main_cpu_s")),
             num(cell["cpu_per_host_s"], 3), num(cell["controller_only_cpu_per_host_s"], 3),
             num(cell["cpu_per_call_s"], 3), " (%.2fx)" % ratio if ratio else "",
             num(cell["controller_only_cpu_per_call_s"], 3), " (%.2fx)" % cratio if cratio else "",
             mark(cell.get("cpu_per_call_met")), num(m["peak_rss_sum_mb"], 0), num(m["peak_pss_sum_mb"], 0),
-            num(m["maxrss_mb"], 0)))
+            num(m["maxrss_mb"], 0), num(cell["wall_s"]["median"] / both, 2) if both else "n/a"))
     out += ["", "Growth with hosts (medians; value per host count, then the factor per step):", ""]
     for playbook in cfg["playbooks"]:
         for forks in cfg["forks"]:
@@ -208,7 +218,7 @@ def logs_summary(doc, rows):
 
 def logs_section(doc):
     out = ["## 3. IIS log analysis", "", measured(doc) + ".", ""]
-    out += ["Files from `benchmarks/gen_w3c.py` (IIS 10 W3C layout, about 3 % mscep.dll traffic from Windows, "
+    out += ["Files from `benchmarks/gen_w3c.py` (IIS 10 W3C layout, about 3 %% mscep.dll traffic from Windows, "
             "Android and iOS clients, CertificateRegistrationSvc posts, browsers, scanners, a header block per "
             "simulated restart), parsed by `benchmarks/bench_logs.py` in a fresh process per run: `filter` is "
             "`W3CReader(prefilter='mscep.dll')` as the collection reads IIS logs (case-insensitive), `filter_cs` "
@@ -277,13 +287,22 @@ def limits(docs):
     if fleet:
         walls = [x for x in fleet["cells"] if not x["wall_met"]]
         if walls:
+            tasks = dict((x["playbook"], x["median"].get("tasks_per_host")) for x in fleet["cells"])
+            sums = ["%.2f" % (x["wall_s"]["median"] / (x["wall_bound_latency_s"] + x["wall_bound_cpu_s"])) for x in walls
+                    if x["wall_bound_latency_s"] + x["wall_bound_cpu_s"]]
+            maxes = ["%.2f" % (x["wall_s"]["median"] / max(x["wall_bound_latency_s"], x["wall_bound_cpu_s"]))
+                     for x in walls if max(x["wall_bound_latency_s"], x["wall_bound_cpu_s"])]
             out.append("- fleet wall time missed in %d of %d cells (%s). Ansible's linear strategy runs every "
-                       "task of the role for all hosts in lock step (%s tasks per host for remediate, most of them "
-                       "controller-only set_fact/debug that still pass through a forked worker), the main "
-                       "ansible-playbook process is one single-threaded scheduler, and this 2-core machine also "
-                       "runs the lab agents' module processes; so wall time exceeds both the latency bound and "
-                       "CPU/cores." % (len(walls), len(fleet["cells"]), "; ".join(cell_name(x) for x in walls),
-                                       "about 25"))
+                       "task for all hosts in lock step (task results per host: %s; most of them controller-only "
+                       "set_fact/debug/include that still pass through a forked worker, and each round waits for "
+                       "its slowest host), the ansible-playbook process is one single-threaded scheduler (main CPU "
+                       "column), and this 2-core machine also runs the lab agents' module processes and the lab "
+                       "face. In lock step the hosts of a round sleep in their agent calls together and then "
+                       "compete for the cores together, so latency and CPU add up rather than overlap: in these "
+                       "cells wall / max(bounds) = %s, wall / (latency bound + CPU/cores) = %s." % (
+                           len(walls), len(fleet["cells"]), "; ".join(cell_name(x) for x in walls),
+                           ", ".join("%s %s" % (k, num(v, 0)) for k, v in sorted(tasks.items())),
+                           ", ".join(maxes), ", ".join(sums)))
         cpus = [x for x in fleet["cells"] if x.get("cpu_per_call_met") is False]
         if cpus:
             out.append("- fleet CPU per remote call above 2x ping in %d cells (%s): a diagnose host is one call "

@@ -48,15 +48,17 @@ def main(argv=None):
         out = os.path.join(c.WORK, name + ".json")
         print("bench: %s ..." % name, flush=True)
         start = time.monotonic()
+        if os.path.exists(out + ".new"):
+            os.unlink(out + ".new")
         proc = subprocess.run([sys.executable, os.path.join(c.HERE, script), "--out", out + ".new"], check=False)
-        if proc.returncode == 0 and os.path.exists(out + ".new"):
+        if os.path.exists(out + ".new"):      # a failed fleet run keeps the cells it finished (partial: true)
             doc = c.read_json(out + ".new")
             doc.update({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "duration_s": time.monotonic() - start,
                         "machine": c.machine(), "quick": c.env_flag("BENCH_QUICK")})
             c.write_json(out, doc)
             os.unlink(out + ".new")
-        else:
-            print("bench: %s FAILED (exit %s); its previous figures, if any, are kept" % (name, proc.returncode),
+        if proc.returncode != 0:
+            print("bench: %s FAILED (exit %s); what it finished is kept, else its previous figures" % (name, proc.returncode),
                   flush=True)
             status = 1
         print("bench: %s done in %.0f s" % (name, time.monotonic() - start), flush=True)

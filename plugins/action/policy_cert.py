@@ -14,5 +14,9 @@ class ActionModule(FixAction):
         "thumbprint": {"type": "str"},
         "auto": {"type": "bool", "default": False},
         "names": {"type": "list", "elements": "str"},
+        "enroll": {"type": "dict", "options": {
+            "ca": {"type": "str", "required": True},
+            "template": {"type": "str", "required": True},
+        }},
         "facts": FACTS_OPTION,
     }

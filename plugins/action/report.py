@@ -41,6 +41,8 @@ def plain(value):
         return int(value)
     if isinstance(value, float):
         return float(value)
+    if isinstance(value, str):
+        return str(value)
     return to_text(value)
 
 

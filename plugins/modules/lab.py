@@ -161,6 +161,7 @@ from ansible_collections.ndes.scep.plugins.module_utils._lab import certs, fault
 
 
 def _wanted(module):
+    faults.check_names(module.params["hostname"], module.params["fqdn"])
     return {"hostname": module.params["hostname"].upper(), "fqdn": module.params["fqdn"].lower(),
             "faults": faults.normalize(module.params["faults"])}
 

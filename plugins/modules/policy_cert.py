@@ -23,6 +23,13 @@ description:
     form when it is not already.
   - An expired, keyless, not-yet-valid or missing certificate, or one without the Client Authentication EKU,
     is refused with an error that says what to do; nothing is written.
+  - With O(enroll), when no valid certificate qualifies (with O(auto=true) none for this host; without, the
+    current one is unset or unusable), a new certificate is enrolled from O(enroll.template) on O(enroll.ca) for
+    the NDES server's computer account (subject C(CN=<FQDN>), DNS SAN the host's FQDN, or O(names)) and
+    NDESCertThumbprint is pointed at it, both in ONE agent call (the registry value takes the thumbprint the
+    enrolment produced). Before that, one read call checks the template in plain words (it exists, the CA offers
+    it, the computer account may Read and Enroll, it issues the Client Authentication EKU); a failed check
+    changes nothing.
   - The registry key is exported to the run's backup folder before the value is written.
   - When the certificate changes, RV(restarts) lists what Microsoft's current guidance calls for, the
     connector service and W3SVC restarts (the remediate role's handlers do them) and, if the connector
@@ -41,8 +48,25 @@ options:
     description:
       - Names the certificate must carry (subject CN or a SAN DNS name) for O(auto).
       - Default the host's FQDN and host name.
+      - With O(enroll), the DNS names of the new certificate (the first one is its subject CN); default the FQDN.
     type: list
     elements: str
+  enroll:
+    description:
+      - Enrol a new certificate when no valid one is there (see the description). Mutually exclusive with
+        O(thumbprint).
+      - The computer account needs Read and Enroll on the template, and the CA must be reachable from the host
+        (over WinRM the double hop, solved by CredSSP, Kerberos delegation or C(become)).
+    type: dict
+    suboptions:
+      ca:
+        description: The issuing CA as its config string C(<CA host FQDN>\<CA name>).
+        type: str
+        required: true
+      template:
+        description: Template name (not display name) with the Client Authentication EKU and subject supplied in the request.
+        type: str
+        required: true
   facts:
     description:
       - The C(ndes) facts of M(ndes.scep.info) (C(ansible_facts.ndes)); the remediate role passes them.
@@ -67,7 +91,8 @@ attributes:
 author:
   - ndes.scep contributors (@ndes-scep)
 notes:
-  - Enrolling a new certificate from a template is planned as a later option of this module.
+  - In check mode with O(enroll), the registry write depends on the new thumbprint, so the agent reports it as
+    not run; RV(enrolled) says what would be enrolled.
 seealso:
   - module: ndes.scep.info
   - module: ndes.scep.connector_service
@@ -80,6 +105,14 @@ EXAMPLES = r"""
     auto: true
     facts: "{{ ansible_facts.ndes }}"
   register: policy
+
+- name: Use the newest valid certificate, or enrol one from the CA when there is none
+  ndes.scep.policy_cert:
+    auto: true
+    enroll:
+      ca: ca01.contoso.com\CONTOSO-CA01-CA
+      template: NDESPolicyClientAuth
+    facts: "{{ ansible_facts.ndes }}"
 
 - name: Use a given certificate (pasted from the certificate dialog)
   ndes.scep.policy_cert:
@@ -108,6 +141,15 @@ certificate:
   type: dict
   sample: {"thumbprint": "3B4A...", "subject": "CN=ndes01.contoso.com", "not_after": "2027-11-25T00:00:00Z",
            "days_left": 365, "san_dns": ["ndes01.contoso.com"]}
+enrolled:
+  description:
+    - The certificate O(enroll) made (or, in check mode, would make) with the reason, template, CA, subject, DNS
+      names, the template's validity, and the new thumbprint and expiry (null in check mode).
+  returned: when O(enroll) made a certificate
+  type: dict
+  sample: {"reason": "certificate 3B4A... has expired", "ca": "ca01.contoso.com\\CONTOSO-CA01-CA",
+           "template": "NDESPolicyClientAuth", "subject": "CN=ndes01.contoso.com", "san_dns": ["ndes01.contoso.com"],
+           "validity_days": 365, "thumbprint": "7D6E...", "not_after": "2027-11-25T21:00:00Z"}
 auto_candidates:
   description: How many certificates qualified for O(auto).
   returned: when O(auto=true)

@@ -11,7 +11,7 @@ short_description: Restore what a run of the ndes.scep fixes changed, from that 
 version_added: 0.1.0
 description:
   - Every change the ndes.scep fix modules make is backed up first on the host, under one folder per run id
-    (Windows C(%ProgramData%\\ndes.scep\\backups\\<run id>\\), lab C(<lab>/backups/<run id>/)) with a manifest
+    (Windows C(%ProgramData%\ndes.scep\backups\<run id>), lab C(<lab>/backups/<run id>/)) with a manifest
     that says how to restore each item.
   - This module replays the manifest of O(run_id) (all items, or only O(items)), newest change first, through
     the host agent's C(restore) ensure, in one remote call that also lists the runs the host holds.

@@ -55,6 +55,8 @@ class FixAction(NdesAction):
             result.update(fields)
             if error:
                 result.update(failed=True, msg=error)
+        elif hasattr(self.FIX, "explain_failure"):  # what the failed call left behind, in the fix's words
+            result["msg"] = "%s %s" % (result.get("msg") or "", self.FIX.explain_failure(args, plan, results))
         return _with_warnings(result, plan.warnings + agent_warnings)
 
     def _state(self, fix, args, facts):

@@ -155,9 +155,56 @@ def test_rollback_restores_a_run_and_lists_runs_when_unknown(lab, labs):
     assert wrong.rc != 0
     assert "no backups for run 19990101T000000Z-000000" in wrong.stdout
     assert run_id in wrong.stdout                          # the runs that exist are listed
+    bad_item = lab.run("ndes.scep.rollback", extra_vars={"ndes_rollback_run_id": run_id, "ndes_rollback_items": ["nope"]})
+    assert bad_item.rc != 0 and "has no backup item(s) nope" in bad_item.stdout
     back = lab.run("ndes.scep.rollback", extra_vars={"ndes_rollback_run_id": run_id})
     assert back.rc == 0, back.stdout + back.stderr
     assert "001-iis_limits" in back.stdout, back.stdout
     again = lab.run("ndes.scep.remediate", check=True)     # the fault is back
     host = report_of(lab, again)["hosts"][0]
     assert [c["module"] for c in host["changes"]] == ["ndes.scep.request_limits"]
+
+
+def test_diagnose_reports_every_host_and_finding_in_one_report(lab, labs):
+    roots = labs(lab1=["request_limits", "impersonate_right"], lab2=[])
+    run = lab.run("ndes.scep.diagnose")
+    assert run.rc == 0, run.stdout + run.stderr
+    assert run.calls("lab1") == 1 and run.calls("lab2") == 1      # facts and logs in one agent call each
+    doc = report_of(lab, run)
+    hosts = {h["name"]: h for h in doc["hosts"]}
+    expected = faults.expected_findings(faults.read_lab(roots["lab1"])["faults"])
+    assert sorted({f["id"] for f in hosts["lab1"]["findings"]}) == expected
+    assert hosts["lab2"]["findings"] == [] and hosts["lab2"]["status"] == "ok"
+    assert doc["summary"]["hosts_with_findings"] == ["lab1"]
+    assert all(f["docs"] and f["fix"]["variable"] for f in hosts["lab1"]["findings"])
+    failing = lab.run("ndes.scep.diagnose", extra_vars={"ndes_diagnose_fail_on": "critical"})
+    assert failing.rc != 0 and "lab1 has 2 finding(s) of severity critical" in failing.stdout
+    assert failing.recap("lab2")["failed"] == "0"
+
+
+def test_remediate_report_has_the_findings_it_started_from(lab, labs):
+    labs(lab1=["request_limits"])
+    run = lab.run("ndes.scep.remediate")
+    assert run.rc == 0, run.stdout + run.stderr
+    host = report_of(lab, run)["hosts"][0]
+    assert [f["id"] for f in host["findings"]] == ["REQUEST_LIMITS"]          # evaluated from the facts
+    assert [c["module"] for c in host["changes"]] == ["ndes.scep.request_limits"]
+
+
+def test_new_policy_certificate_resets_iis_and_restarts_the_connector(lab, labs):
+    from ansible_collections.ndes.scep.plugins.module_utils._lab import certs, certstore, healthy
+    roots = labs(lab1=["policy_cert_expired"])
+    fqdn = faults.read_lab(roots["lab1"])["fqdn"]
+    # what an admin does first: enrol a new Client Authentication certificate for the server
+    cert, key = certs.issue(roots["lab1"], certs.name(fqdn), "NDESPolicyClientAuth", [fqdn], key=certs.new_key())
+    certstore.add(roots["lab1"], "My", cert, key, {"key_acl": healthy.admin_key_acl()})
+    run = lab.run("ndes.scep.remediate")
+    assert run.rc == 0, run.stdout + run.stderr
+    busy = busy_tasks(run, "lab1")
+    assert busy == {GATHER: 1,
+                    "ndes.scep.remediate : Point NDESCertThumbprint at a valid certificate (POLICY_CERT_EXPIRED)": 1,
+                    "ndes.scep.remediate : Reset IIS": 1,
+                    "ndes.scep.remediate : Restart the connector services": 1}
+    host = report_of(lab, run)["hosts"][0]
+    assert {(r["kind"], r["action"]) for r in host["restarts"]} >= {("service", "restart"), ("connector", "reinstall")}
+    assert host["verify"]["reached"] is True and host["verify"]["unexplained"] == []

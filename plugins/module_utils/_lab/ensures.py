@@ -77,6 +77,8 @@ def iis_property(ctx, args):
         after = {"attributes": iis.effective(ctx.root, section, location, names)["attributes"]}
     warnings = ["%s at %s stays %r: a deeper configuration level sets it" % (a, location, after["attributes"][a])
                 for a in names if after["attributes"][a] != want[a]]
+    if changed:
+        doc.check()  # a value the file cannot hold fails here (check mode too), before any backup or write
     if not changed or ctx.check:
         return _result(changed, before, after if changed else before, warnings=warnings)
     winpath = layout.lab_to_win(ctx.root, doc.filename)

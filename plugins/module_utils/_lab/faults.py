@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
 
 from ansible_collections.ndes.scep.plugins.module_utils._lab import (
@@ -99,6 +100,21 @@ def normalize(faults):
     return [{"id": f.id, "variant": chosen[f.id]} for f in CATALOGUE if f.id in chosen]
 
 
+_HOSTNAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?")
+_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def check_names(hostname, fqdn):
+    """Raise FaultError unless ``hostname`` is a NetBIOS computer name and ``fqdn`` an ASCII DNS name."""
+    if not isinstance(hostname, str) or not _HOSTNAME_RE.fullmatch(hostname):
+        raise FaultError("hostname %r is not a Windows computer name: 1 to 15 letters, digits or '-' "
+                         "(e.g. NDES01)" % (hostname,))
+    labels = fqdn.split(".") if isinstance(fqdn, str) else []
+    if len(labels) < 2 or len(fqdn) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
+        raise FaultError("fqdn %r is not a DNS name: dot-separated labels of letters, digits or '-' "
+                         "(e.g. ndes01.contoso.com; write internationalized names in their xn-- form)" % (fqdn,))
+
+
 def expected_findings(faults):
     """Sorted finding ids a correct diagnosis of a lab with these faults must report."""
     out = set()
@@ -136,6 +152,7 @@ def clear(root):
 def create(root, faults=None, hostname=DEFAULT_HOSTNAME, fqdn=DEFAULT_FQDN, now=None):
     """Build a healthy lab at ``root`` and inject ``faults``; returns the lab record (lab.json)."""
     chosen = normalize(faults)
+    check_names(hostname, fqdn)
     now = (now or store.utcnow()).replace(microsecond=0)
     clear(root)
     os.makedirs(layout.path(root, layout.RUN), exist_ok=True)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.ndes.scep.plugins.module_utils._lab import store
 
 INDENT = "    "
+# Characters an XML 1.0 document cannot hold, even escaped (ElementTree writes them raw).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 EMPTY_WEB_CONFIG = '<?xml version="1.0" encoding="UTF-8"?>\n<configuration>\n</configuration>\n'
 
 _CACHE = {}
@@ -38,7 +41,15 @@ class ConfigDoc(object):
         body = self.prolog + ET.tostring(self.root, encoding="unicode") + self.epilog
         return (codecs.BOM_UTF8 if self.bom else b"") + body.encode("utf-8")
 
+    def check(self):
+        """Raise ValueError when the document holds a character XML 1.0 cannot (it would not parse back)."""
+        bad = _XML_INVALID.search(ET.tostring(self.root, encoding="unicode"))
+        if bad:
+            raise ValueError("%s cannot hold the character U+%04X (XML 1.0): remove control characters from the "
+                             "site, path or value; nothing was written" % (self.filename, ord(bad.group(0))))
+
     def save(self):
+        self.check()
         store.write_bytes(self.filename, self.to_bytes())
         _CACHE.pop(self.filename, None)
 

@@ -257,7 +257,8 @@ def verify_text(verify):
     if not isinstance(verify, dict) or not verify.get("url"):
         return ""
     if not verify.get("reached"):
-        return "Verification: %s gave no HTTP answer." % verify["url"]
+        return "Verification: %s gave no HTTP answer%s." % (
+            verify["url"], " (%s)" % verify["failure"] if verify.get("failure") else "")
     text = "Verification: %s answered %s" % (verify["url"], verify.get("bare_url_status"))
     if verify.get("signals"):
         text += "; the probe still sees %s" % ", ".join(str(s) for s in verify["signals"])
@@ -345,7 +346,7 @@ th{background:#f6f8fa}tr.finding td:first-child,tr.clean td:first-child,tr.unrea
 .sev-critical{background:#82071e}.sev-error{background:#cf222e}.sev-warning{background:#9a6700}.sev-info{background:#0969da}
 .next{color:#57606a;margin-top:.2rem}.ok{color:#1a7f37}.bad{color:#cf222e}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.82rem;white-space:pre-wrap;word-break:break-word}
-ul.ev{margin:0;padding-left:1rem}td.fix code{white-space:nowrap;word-break:normal}
+ul.ev{margin:0;padding-left:1rem}table.grid{table-layout:fixed}td{overflow-wrap:anywhere}
 .badge{border:1px solid #d0d7de;border-radius:1rem;padding:0 .5rem;font-size:.8rem;margin-left:.4rem}
 """
 
@@ -429,7 +430,9 @@ def _host_section(host, check):
     elif not host["changes"]:
         parts.append('<p class="ok">Nothing %s.</p>' % ("would change" if check else "changed"))
     else:
-        parts.append("<table><thead><tr><th>Module</th><th>Change</th><th>Before</th><th>After</th><th>Backup</th>"
+        parts.append('<table class="grid"><colgroup><col style="width:14%"><col style="width:18%"><col style="width:27%">'
+                     '<col style="width:27%"><col style="width:14%"></colgroup>'
+                     "<thead><tr><th>Module</th><th>Change</th><th>Before</th><th>After</th><th>Backup</th>"
                      "</tr></thead><tbody>")
         for c in host["changes"]:
             parts.append('<tr class="change"><td><code>%s</code></td><td><code>%s</code> %s</td><td><pre>%s</pre></td>'
@@ -456,6 +459,9 @@ def render_html(document):
     cards = [("hosts", s["hosts"]), ("findings", s["findings"])]
     cards += [(sev, s["by_severity"][sev]) for sev in SEVERITIES if s["by_severity"].get(sev)]
     cards += [("would change" if check else "changes", s["changes"]), ("reboot required", len(s["reboot_required"]))]
+    rebooted = sum(1 for h in document["hosts"] if h["rebooted"])
+    if rebooted:
+        cards.append(("rebooted", rebooted))
     if s["failed"]:
         cards.append(("failed", len(s["failed"])))
     rows = [row for host in document["hosts"] for row in _finding_rows(host, lang)]
@@ -471,7 +477,9 @@ def render_html(document):
         '<div class="cards">%s</div>' % "".join(
             '<div class="card"><b>%s</b>%s</div>' % (_e(v), _e(k)) for k, v in cards),
         "<h2>Findings</h2>",
-        '<table id="findings"><thead><tr><th>Host</th><th>Severity</th><th>Finding</th><th>Evidence</th>'
+        '<table id="findings" class="grid"><colgroup><col style="width:9%"><col style="width:7%"><col style="width:34%">'
+        '<col style="width:27%"><col style="width:13%"><col style="width:10%"></colgroup>',
+        "<thead><tr><th>Host</th><th>Severity</th><th>Finding</th><th>Evidence</th>"
         "<th>Fix</th><th>Documentation</th></tr></thead><tbody>",
     ]
     body += rows

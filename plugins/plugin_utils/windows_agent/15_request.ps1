@@ -219,57 +219,6 @@ function Resolve-AgentPlaceholderValue {
     throw (New-AgentError -Code 'internal' -Text ('placeholder kind {0} has no resolver' -f $name))
 }
 
-function Resolve-AgentResultRef {
-    # @result:<op id>.<field>[|lower]: a field of an EARLIER op of this request ($script:Ctx.Results):
-    # an ensure's after.<field>, a read's data.<field>. In check mode an ensure that only predicts the
-    # value (cert_enroll: thumbprint null) raises a 'pending' error: the op that needs it is not_run.
-    param([string]$Parameter)
-    $ref = $Parameter
-    $modifier = $null
-    $bar = $Parameter.IndexOf('|')
-    if ($bar -ge 0) {
-        $ref = $Parameter.Substring(0, $bar)
-        $modifier = $Parameter.Substring($bar + 1)
-    }
-    $dot = $ref.LastIndexOf('.')
-    if ($dot -le 0 -or $dot -eq ($ref.Length - 1) -or ($null -ne $modifier -and $modifier -cne 'lower')) {
-        throw (New-AgentError -Code 'invalid_request' -Text ('placeholder @result:{0}: write @result:<op id>.<field>[|lower]' -f $Parameter))
-    }
-    $opId = $ref.Substring(0, $dot)
-    $field = $ref.Substring($dot + 1)
-    $prior = $null
-    if ($script:Ctx.Results.Contains($opId)) { $prior = $script:Ctx.Results[$opId] }
-    if ($null -eq $prior) { Stop-AgentPlaceholder -Name 'result' -Parameter $Parameter -Why ('no op {0} before this one in the request' -f $opId) }
-    if ($prior['status'] -ne 'ok') { Stop-AgentPlaceholder -Name 'result' -Parameter $Parameter -Why ('op {0} is {1}' -f $opId, $prior['status']) }
-    $isRead = ($script:AgentKinds[[string]$prior['kind']][0] -eq 'read')
-    $source = $prior['after']
-    if ($isRead) { $source = $prior['data'] }
-    $value = $null
-    if ($source -is [System.Collections.IDictionary] -and $source.Contains($field)) { $value = $source[$field] }
-    if ($null -eq $value) {
-        if ($script:Ctx.Check -and -not $isRead) {
-            $pending = New-AgentError -Code 'not_found' -Text ('placeholder @result:{0}: op {1} gives {2} only in a real run' -f $Parameter, $opId, $field)
-            $pending.Data['ndes.scep.pending'] = $true
-            throw $pending
-        }
-        Stop-AgentPlaceholder -Name 'result' -Parameter $Parameter -Why ('op {0} gave no {1}' -f $opId, $field)
-    }
-    if ($modifier -eq 'lower') { return ([string]$value).ToLowerInvariant() }
-    return , $value
-}
-
-function Test-AgentPending {
-    # Is this failure a check-mode @result: reference to a value only a real run produces?
-    param($Failure)
-    $walk = $Failure
-    if ($Failure -is [System.Management.Automation.ErrorRecord]) { $walk = $Failure.Exception }
-    while ($null -ne $walk) {
-        if ($walk.Data.Contains('ndes.scep.pending')) { return $true }
-        $walk = $walk.InnerException
-    }
-    return $false
-}
-
 function Resolve-AgentPlaceholders {
     # @{args = args with placeholders substituted; resolved = {arg: value} or $null}
     param([string]$Kind, [System.Collections.IDictionary]$OpArgs)

@@ -1,9 +1,14 @@
-# cert_enroll through certreq.exe, machine context: an INF file written from the
-# request's data (values checked and quoted, never spliced into a command line),
-# then `certreq -new`, `-submit -config <CA>`, `-accept -machine`, each called
+# cert_enroll through certreq.exe: an INF file written from the request's data
+# (values checked and quoted, never spliced into a command line), then
+# `certreq -new`, `-submit -config <CA>`, `-accept -machine|-user`, each called
 # with an argument array; only exit codes are read (never console text). The new
 # thumbprint comes from the issued certificate file and is checked against
-# LocalMachine\My before / after.
+# LocalMachine\My before / after. context user (a template whose subject type is
+# User, e.g. EnrollmentAgentOffline): the key is made in the agent user's profile,
+# exportable, and 66_enroll_user.ps1 moves certificate and key to LocalMachine\My.
+# Known certreq exit codes (HRESULTs) map to contract codes: 0x80094012
+# CERTSRV_E_TEMPLATE_DENIED and 0x80070005 E_ACCESSDENIED -> access_denied,
+# 0x80094800 CERTSRV_E_UNSUPPORTED_CERT_TYPE (template not offered) -> not_found.
 
 $script:DefaultProvider = 'Microsoft Software Key Storage Provider'
 
@@ -29,7 +34,19 @@ function Invoke-AgentCertreq {
         $ErrorActionPreference = $previous
     }
     if ($code -ne 0) {
-        throw (New-AgentError -Code 'io_error' -Text ('certreq {0} exited with code {1} (0x{1:X8})' -f $Step, $code))
+        $contractCode = 'io_error'
+        $hint = ''
+        if ($code -eq -2146877422) {
+            $contractCode = 'access_denied'
+            $hint = ': the requester lacks Read or Enroll on the template (CERTSRV_E_TEMPLATE_DENIED)'
+        } elseif ($code -eq -2147024891) {
+            $contractCode = 'access_denied'
+            $hint = ': access denied; over WinRM the CA needs delegated credentials (CredSSP, Kerberos delegation or become)'
+        } elseif ($code -eq -2146875392) {
+            $contractCode = 'not_found'
+            $hint = ': the CA does not offer this template (CERTSRV_E_UNSUPPORTED_CERT_TYPE)'
+        }
+        throw (New-AgentError -Code $contractCode -Text ('certreq {0} exited with code {1} (0x{1:X8}){2}' -f $Step, $code, $hint))
     }
 }
 
@@ -41,8 +58,9 @@ function Get-AgentMyThumbprints {
 function Invoke-EnsureCertEnroll {
     # ensure cert_enroll: before {thumbprint: replaces}, after {thumbprint}; backup: .cer of the new certificate.
     param($A)
-    if ($A['context'] -ne 'machine') {
-        throw (New-AgentError -Code 'unsupported' -Text 'the Windows agent enrols machine certificates only (context: machine)')
+    $context = [string]$A['context']
+    if ($context -eq 'user' -and -not [bool](Get-AgentArg $A 'exportable' $false)) {
+        throw (New-AgentError -Code 'precondition' -Text 'context user: the new key must be exportable (exportable: true) to move it from the user''s store to LocalMachine\My')
     }
     $ca = [string]$A['ca']
     if ($ca -notmatch '^[^"\x00-\x1f]+\\[^"\x00-\x1f]+$') {
@@ -77,7 +95,7 @@ function Invoke-EnsureCertEnroll {
     $lines.Add('')
     $lines.Add('[NewRequest]')
     $lines.Add('Subject = ' + (ConvertTo-AgentInfValue -Name 'subject' -Value $subject))
-    $lines.Add('MachineKeySet = TRUE')
+    if ($context -eq 'machine') { $lines.Add('MachineKeySet = TRUE') } else { $lines.Add('MachineKeySet = FALSE') }
     $lines.Add('KeyLength = 2048')
     if (-not $provider.EndsWith('Key Storage Provider')) { $lines.Add('KeySpec = 1') }   # CAPI CSPs: AT_KEYEXCHANGE
     $lines.Add('Exportable = ' + $exportable)
@@ -93,7 +111,9 @@ function Invoke-EnsureCertEnroll {
     $lines.Add('')
     $lines.Add('[RequestAttributes]')
     $lines.Add('CertificateTemplate = ' + (ConvertTo-AgentInfValue -Name 'template' -Value ([string]$A['template'])))
-    if ($script:Ctx.Check) { return (New-AgentEnsureResult -Changed $true -Before $before -After ([ordered]@{ thumbprint = $null })) }
+    if ($script:Ctx.Check) { return (New-AgentEnsureResult -Changed $true -Before $before -After ([ordered]@{ thumbprint = $null; not_after = $null; provider = $provider })) }
+    $contextSwitch = '-machine'
+    if ($context -eq 'user') { $contextSwitch = '-user' }
     $work = Join-Path ([System.IO.Path]::GetTempPath()) ('ndes.scep-enroll-' + [guid]::NewGuid().ToString('N'))
     [void][System.IO.Directory]::CreateDirectory($work)
     try {
@@ -103,16 +123,18 @@ function Invoke-EnsureCertEnroll {
         $rsp = Join-Path $work 'issued.rsp'
         [System.IO.File]::WriteAllText($inf, (($lines -join "`r`n") + "`r`n"), (New-Object System.Text.UnicodeEncoding ($false, $true)))
         $known = Get-AgentMyThumbprints
-        Invoke-AgentCertreq -Step '-new' -Arguments @('-q', '-new', '-machine', $inf, $req)
+        Invoke-AgentCertreq -Step '-new' -Arguments @('-q', '-new', $contextSwitch, $inf, $req)
         Invoke-AgentCertreq -Step '-submit' -Arguments @('-q', '-submit', '-config', $ca, $req, $cer, $rsp)
         if (-not [System.IO.File]::Exists($cer)) {
             throw (New-AgentError -Code 'precondition' -Text ('CA {0} did not issue the certificate at once (pending or denied): approve it on the CA, then run again' -f $ca))
         }
-        Invoke-AgentCertreq -Step '-accept' -Arguments @('-q', '-accept', '-machine', $cer)
+        Invoke-AgentCertreq -Step '-accept' -Arguments @('-q', '-accept', $contextSwitch, $cer)
         $issued = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2 ($cer)
         $thumbprint = $issued.Thumbprint.ToUpperInvariant()
         $raw = $issued.RawData
+        $notAfter = Format-AgentTime -When $issued.NotAfter
         $issued.Dispose()
+        if ($context -eq 'user') { Move-AgentUserCertToMachine -Thumbprint $thumbprint -Exportable $true }
         $now = Get-AgentMyThumbprints
         if (-not ($now -contains $thumbprint) -or ($known -contains $thumbprint)) {
             throw (New-AgentError -Code 'io_error' -Text ('certreq -accept reported success but {0} is not a new certificate in LocalMachine\My' -f $thumbprint))
@@ -121,5 +143,5 @@ function Invoke-EnsureCertEnroll {
         [System.IO.Directory]::Delete($work, $true)
     }
     $saved = Save-AgentBackupBytes -Kind 'certificate' -Source ('My\' + $thumbprint) -Suffix '.cer' -Bytes $raw -Restore ([ordered]@{ kind = 'cert_archive'; args = [ordered]@{ thumbprint = $thumbprint; store = 'My' } })
-    return (New-AgentEnsureResult -Changed $true -Before $before -After ([ordered]@{ thumbprint = $thumbprint }) -Backup $saved)
+    return (New-AgentEnsureResult -Changed $true -Before $before -After ([ordered]@{ thumbprint = $thumbprint; not_after = $notAfter; provider = $provider }) -Backup $saved)
 }

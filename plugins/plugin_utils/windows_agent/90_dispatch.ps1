@@ -21,7 +21,6 @@ $script:AgentKinds = [ordered]@{
     'resolve_principal' = @('read', 'Read-AgentResolvePrincipal', 'names=list[str]')
     'backups'           = @('read', 'Read-AgentBackups', 'run_id=str?')
     'template_access'   = @('read', 'Read-AgentTemplateAccess', 'templates=list[str]; ca=str?')
-    'template_access'   = @('read', 'Read-AgentTemplateAccess', 'templates=list[str]; ca=str?')
     'registry_value'    = @('ensure', 'Invoke-EnsureRegistryValue', 'path=str; name=str; type=enum:REG_DWORD|REG_SZ|REG_EXPAND_SZ|REG_MULTI_SZ|REG_QWORD; value=any; state=enum:present|absent?')
     'iis_property'      = @('ensure', 'Invoke-EnsureIisProperty', 'section=str; location=str; commit_path=str; commit_location=str?; attributes=dict')
     'user_right_grant'  = @('ensure', 'Invoke-EnsureUserRightGrant', 'right=str; add=list[str]?; remove=list[str]?; override_gpo=bool?')
@@ -75,13 +74,6 @@ function Invoke-AgentHandler {
 function New-AgentFailedResult {
     param($Op, [string]$Code, [string]$Text)
     return [ordered]@{ id = $Op['id']; kind = $Op['kind']; status = 'failed'; error = [ordered]@{ code = $Code; message = $Text } }
-}
-
-function Add-AgentResult {
-    # Append an op's result and remember it by id (later ops' @result: placeholders read it).
-    param($Results, $Result)
-    $Results.Add($Result)
-    $script:Ctx.Results[[string]$Result['id']] = $Result
 }
 
 function Invoke-AgentOp {

@@ -30,7 +30,7 @@ function Invoke-AgentRequest {
     $check = [bool]$request['check_mode'] -or (Test-AnsibleCheckMode)
     $runId = $null
     if ($null -ne $request['run_id']) { $runId = Test-AgentRunId -RunId ([string]$request['run_id']) }
-    $script:Ctx = @{ Check = $check; Backups = $true; RunId = $runId; OpId = $null; ItemFile = $null; Now = [datetime]::UtcNow; Results = [ordered]@{} }
+    $script:Ctx = @{ Check = $check; Backups = $true; RunId = $runId; OpId = $null; ItemFile = $null; Now = [datetime]::UtcNow }
     $script:ResultsById.Clear()
     $results = New-Object System.Collections.Generic.List[object]
     $failed = $false
@@ -42,13 +42,13 @@ function Invoke-AgentRequest {
             $kind = [string]$op['kind']
             if ($script:AgentKinds[$kind][0] -eq 'read') {
                 $result = Invoke-AgentOp -Op $op
-                Add-AgentResult -Results $results -Result $result
+                $results.Add($result)
                 $script:ResultsById[[string]$op['id']] = $result
                 continue
             }
             if ($failed) {
                 $result = [ordered]@{ id = $op['id']; kind = $kind; status = 'not_run' }
-                Add-AgentResult -Results $results -Result $result
+                $results.Add($result)
                 $script:ResultsById[[string]$op['id']] = $result
                 continue
             }
@@ -64,7 +64,7 @@ function Invoke-AgentRequest {
                 if ($result['status'] -eq 'failed') { $failed = $true }
                 if ($result.Contains('changed') -and $result['changed']) { $anyChanged = $true }
             }
-            Add-AgentResult -Results $results -Result $result
+            $results.Add($result)
             $script:ResultsById[[string]$op['id']] = $result
         }
     } finally {

@@ -16,7 +16,9 @@ A fix is a pure-Python module under ``_ndes/fixes/`` with:
 * ``plan(args, facts, reads) -> Plan``: the ensures to send, in order, and what to report;
 * ``finish(args, plan, results) -> (fields, error)``: checks the ensure results
   (effective values after the change), returns extra result fields and an error
-  message that says what to do next (or ``None``).
+  message that says what to do next (or ``None``);
+* ``explain_failure(args, plan, results) -> str`` (optional): appended to the message when the
+  ensure call failed part-way (ra_renew: the old certificates are still in place).
 """
 from __future__ import annotations
 

@@ -1,9 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, ndes.scep contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""POLICY_CERT_EXPIRED: NDESCertThumbprint names a valid certificate, stored lower-case without spaces."""
+"""POLICY_CERT_EXPIRED: NDESCertThumbprint names a valid certificate, stored lower-case without spaces.
+
+With ``enroll: {ca, template}`` and no valid certificate to use, a new one is enrolled (subject and DNS SAN
+the host's FQDN) and NDESCertThumbprint points at it, in ONE agent call: ``cert_enroll`` then
+``registry_value`` whose value is ``@result:enroll.thumbprint|lower`` (the thumbprint the enrolment produced).
+The template is checked first (one read call): it exists, the CA offers it, the NDES computer account may
+Read and Enroll, it issues the Client Authentication EKU.
+"""
 from __future__ import annotations
 
+from ansible_collections.ndes.scep.plugins.module_utils._agent import contract
 from ansible_collections.ndes.scep.plugins.module_utils._ndes import certs
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import _common as c
 
@@ -12,6 +20,10 @@ SECTIONS = ("settings", "host", "policy_cert", "services")
 POLICY_KEY = r"HKLM\SOFTWARE\Microsoft\Cryptography\MSCEP\Modules\NDESPolicy"
 VALUE_NAME = "NDESCertThumbprint"
 STORE_MY = "store_my"  # the gather op id, so the My store a gather read is reused
+TEMPLATE_OP = "policy_template"
+ENROLL_OP = "enroll"
+DOUBLE_HOP = ("The agent must reach Active Directory and the CA from the NDES server: over WinRM that is the double "
+              "hop; connect with CredSSP or Kerberos delegation, or use become (docs/windows-agent.md).")
 CONNECTOR_SERVICES = ("PFXCertificateConnectorSvc", "PKICertificateConnectorSvc", "NDESConnectorSvc")
 PROBLEM_TEXT = {
     "missing": "is not in LocalMachine\\My",
@@ -31,14 +43,31 @@ def _target(args):
     return c.normalize_thumbprint(args["thumbprint"]) if args.get("thumbprint") else None
 
 
+def _may_enrol(args, facts):
+    """Whether this run may have to enrol (so the template must be checked first)."""
+    if not args.get("enroll") or args.get("thumbprint"):
+        return False
+    if facts is None:
+        return True
+    pc = c.dig(facts, "policy_cert", {})
+    if pc.get("problem") == "none":
+        return False
+    return not (args["auto"] and pc.get("candidates") and not args.get("names"))
+
+
 def reads(args, facts):
-    """A My store read unless the facts already judge the certificate this run needs.
+    """A My store read unless the facts already judge the certificate this run needs; the template read when
+    the run may enrol.
 
     ``facts=None`` (gathered in the same call) includes the My store read itself.
     """
+    out = []
+    if _may_enrol(args, facts):
+        out.append((TEMPLATE_OP, "template_access", {"templates": [args["enroll"]["template"]],
+                                                     "ca": args["enroll"]["ca"]}))
     if facts is None or _facts_suffice(args, facts):
-        return []
-    return [(STORE_MY, "cert_store", {"store": "My", "location": "LocalMachine"})]
+        return out
+    return out + [(STORE_MY, "cert_store", {"store": "My", "location": "LocalMachine"})]
 
 
 def _facts_suffice(args, facts):
@@ -85,6 +114,9 @@ def plan(args, facts, reads):
     result = c.Plan()
     if args["auto"] and args.get("thumbprint"):
         raise c.FixError("Give thumbprint or auto=true, not both.")
+    if args.get("enroll") and args.get("thumbprint"):
+        raise c.FixError("Give thumbprint or enroll, not both: enroll makes a new certificate when no valid one "
+                         "is there.")
     now = c.now_of(facts, reads)
     stored = c.dig(facts, "policy_cert.value")
     current = c.dig(facts, "policy_cert.thumbprint")
@@ -94,6 +126,8 @@ def plan(args, facts, reads):
         view = dict(view, names_host=_host_names(args, facts))
         chosen, count = _choose_auto(view)
         result.fields["auto_candidates"] = count
+        if chosen is None and args.get("enroll"):
+            return _plan_enrol(result, args, facts, reads, stored, "no valid certificate for this host")
         if chosen is None:
             raise c.FixError(
                 "auto found no certificate in LocalMachine\\My that is in date, has its private key and the Client "
@@ -101,6 +135,8 @@ def plan(args, facts, reads):
                 "(a template with Client Authentication, SAN = the server's FQDN) and rerun, or give thumbprint."
                 % (", ".join(_host_names(args, facts)) or "host name unknown"))
         target, problem, cert = chosen["thumbprint"], None, chosen
+    elif target is None and args.get("enroll"):
+        return _plan_enrol(result, args, facts, reads, stored, "%s is not set" % VALUE_NAME)
     elif target is None:
         raise c.FixError("%s is not set under %s. Give thumbprint (a certificate in LocalMachine\\My with its key and "
                          "the Client Authentication EKU) or auto=true." % (VALUE_NAME, POLICY_KEY))
@@ -112,6 +148,9 @@ def plan(args, facts, reads):
             cert = next((x for x in view.get("candidates") or [] if x.get("thumbprint") == target), None)
             problem = None if cert else "missing"
         problem = None if problem == "none" else problem
+    if problem and args.get("enroll") and not args.get("thumbprint"):
+        return _plan_enrol(result, args, facts, reads, stored, "certificate %s %s" % (
+            target, PROBLEM_TEXT.get(problem, problem)))
     result.fields.update({"thumbprint": target, "stored_before": stored, "certificate": _summary(target, cert)})
     if problem:
         hint = ("Give thumbprint of a valid certificate or auto=true." if not args.get("thumbprint") else
@@ -125,6 +164,58 @@ def plan(args, facts, reads):
     result.ensure("thumbprint", "registry_value", {"path": POLICY_KEY, "name": VALUE_NAME, "type": "REG_SZ",
                                                    "value": wanted})
     result.restarts.extend(_restarts(facts, changed_cert=current != target))
+    return result
+
+
+def _template_problems(args, data):
+    """Plain-words reasons the template cannot give the NDES server its policy certificate (empty = fine)."""
+    name, ca = args["enroll"]["template"], args["enroll"]["ca"]
+    if data.get("status") != "known":
+        return ["Could not check template %s: %s. %s" % (name, data.get("reason") or "unknown reason", DOUBLE_HOP)]
+    tmpl = (data.get("templates") or {}).get(name) or {"exists": False}
+    if not tmpl.get("exists"):
+        return ["Template %s does not exist in the forest (give the template's name, not its display name)." % name]
+    problems = []
+    if (data.get("ca") or {}).get("found") is False:
+        problems.append("No enterprise CA named %r is published in Active Directory: give ca as host\\CA name." % ca)
+    elif tmpl.get("offered") is False:
+        problems.append("The CA %s does not offer template %s: publish it (Certification Authority console > "
+                        "Certificate Templates > New > Certificate Template to Issue)." % (ca, name))
+    access = (tmpl.get("access") or {}).get("machine") or {}
+    missing = [r.title() for r in ("read", "enroll") if access.get(r) is not True]
+    if missing:
+        who = ((data.get("identities") or {}).get("machine") or {}).get("name") or "the NDES server's computer account"
+        problems.append("%s lacks %s on template %s: grant Read and Enroll in the Certificate Templates console "
+                        "(certtmpl.msc) > %s > Properties > Security." % (who, " and ".join(missing), name, name))
+    if certs.CLIENT_AUTH not in (tmpl.get("ekus") or []):
+        problems.append("Template %s does not issue the Client Authentication EKU (%s) NDES needs in its policy "
+                        "certificate." % (name, certs.CLIENT_AUTH))
+    return problems
+
+
+def _plan_enrol(result, args, facts, reads, stored, why):
+    """Enrol a certificate for this host and point NDESCertThumbprint at it, in one call."""
+    data = c.read_data(reads, TEMPLATE_OP, "the certificate template (template_access)")
+    problems = _template_problems(args, data)
+    fqdn = c.dig(facts, "host.fqdn")
+    if not args.get("names") and not fqdn:
+        problems.append("The host's FQDN is unknown: give names (the DNS names the certificate must carry).")
+    if problems:
+        return result.refuse("Nothing was changed: no valid policy certificate (%s), and a new one cannot be enrolled "
+                             "yet. %s" % (why, " ".join(problems)))
+    names = list(args.get("names") or [fqdn])
+    enroll = {"ca": args["enroll"]["ca"], "template": args["enroll"]["template"], "subject": "CN=%s" % names[0],
+              "san_dns": names, "context": "machine", "exportable": False}
+    result.ensure(ENROLL_OP, "cert_enroll", enroll)
+    result.ensure("thumbprint", "registry_value", {"path": POLICY_KEY, "name": VALUE_NAME, "type": "REG_SZ",
+                                                   "value": contract.result_ref(ENROLL_OP, "thumbprint", "lower")})
+    tmpl = data["templates"][args["enroll"]["template"]]
+    result.fields.update({"thumbprint": None, "stored_before": stored, "stored_after": None, "certificate": None,
+                          "enrolled": {"reason": why, "ca": enroll["ca"], "template": enroll["template"],
+                                       "subject": enroll["subject"], "san_dns": names,
+                                       "validity_days": tmpl.get("validity_days"), "thumbprint": None,
+                                       "not_after": None}})
+    result.restarts.extend(_restarts(facts, changed_cert=True))
     return result
 
 
@@ -148,8 +239,24 @@ def _summary(target, cert):
 
 
 def finish(args, plan, results):
+    if "enrolled" in plan.fields:
+        return _finish_enrol(plan, results)
     value = c.ensure_after(results, "thumbprint").get("value")
     if value != plan.fields["stored_after"]:
         return {}, ("%s reads %r after writing %r; check the agent's access to %s and rerun." % (
             VALUE_NAME, value, plan.fields["stored_after"], POLICY_KEY))
     return {}, None
+
+
+def _finish_enrol(plan, results):
+    after = c.ensure_after(results, ENROLL_OP)
+    thumb = after.get("thumbprint")
+    enrolled = dict(plan.fields["enrolled"], thumbprint=thumb, not_after=after.get("not_after"))
+    fields = {"enrolled": enrolled, "thumbprint": thumb, "stored_after": thumb.lower() if thumb else None,
+              "certificate": {"thumbprint": thumb, "subject": enrolled["subject"], "not_after": after.get("not_after"),
+                              "days_left": None, "san_dns": enrolled["san_dns"]} if thumb else None}
+    written = (results or {}).get("thumbprint") or {}
+    if thumb and written.get("status") == "ok" and (written.get("after") or {}).get("value") != thumb.lower():
+        return fields, ("%s reads %r after writing the new certificate's thumbprint %s; check the agent's access to %s "
+                        "and rerun." % (VALUE_NAME, (written.get("after") or {}).get("value"), thumb.lower(), POLICY_KEY))
+    return fields, None

@@ -26,7 +26,13 @@ def _account(args, facts):
     """(SID or None, name to resolve or None, where it came from)."""
     if args.get("service_account"):
         sids, names = c.split_principals([args["service_account"]])
-        return (sids[0], None, "option") if sids else (None, names[0], "option")
+        if sids:
+            return sids[0], None, "option"
+        gathered = c.dig(facts, "service_account", {})
+        if gathered.get("source") == "settings" and (gathered.get("name") or "").lower() == names[0].lower():
+            # facts gathered for this very name (settings(args)): they resolved it, or say why not
+            return (c.norm_sid(gathered["sid"]) if gathered.get("sid") else None), names[0], "option"
+        return None, names[0], "option"
     sid = c.dig(facts, "service_account.sid")
     if sid:
         return c.norm_sid(sid), None, "SCEP pool identity"
@@ -34,6 +40,11 @@ def _account(args, facts):
     if pool.get("identity_type") == "SpecificUser" and pool.get("user_name"):
         return None, pool["user_name"], "SCEP pool identity"
     return None, None, "SCEP pool identity"
+
+
+def service_account(args, facts):
+    """(SID or None, name to resolve or None, where it came from): O(service_account), else the SCEP pool identity."""
+    return _account(args, facts)
 
 
 def reads(args, facts):
@@ -55,6 +66,9 @@ def _can_read(cert, sid, facts):
 def plan(args, facts, reads):
     result = c.Plan()
     sid, name, how = _account(args, facts)
+    if name and not sid and "resolve" not in (reads or {}) and how == "option":
+        raise c.FixError("The service account %s was not found: %s. Check the spelling (DOMAIN\\user) or give its "
+                         "SID (S-1-5-21-...)." % (name, c.dig(facts, "service_account.reason") or "it does not resolve"))
     if name and not sid:
         sid = c.resolved(reads, [name])[0]
     if not sid:
@@ -91,12 +105,12 @@ def plan(args, facts, reads):
         "min_days_left": min(days) if days else None})
     for role, state in soon:
         result.warnings.append("The RA %s certificate %s expires in %d day(s); renew it before then "
-                               "(ndes.scep.ra_renew in a later release, or manually)." % (
+                               "(ndes.scep.ra_renew, or manually)." % (
                                    role, state["thumbprint"], state["days_left"]))
     if unusable:
         result.fail_after = (
             "The NDES RA certificates are not usable (%s), so NDES answers HTTP 500. Renew them: ndes.scep.ra_renew "
-            "(a later release) or manually (certlm.msc > Personal > the Exchange Enrollment Agent (Offline request) "
+            "(the remediate role with ndes_renew_ra: true) or manually (certlm.msc > Personal > the Exchange Enrollment Agent (Offline request) "
             "and CEP Encryption certificates > Renew with same key, or reinstall the NDES role service), then "
             "iisreset and rerun this module." % "; ".join(
                 "%s %s%s" % (role, STATUS_TEXT.get(r.get("status"), r.get("status")),

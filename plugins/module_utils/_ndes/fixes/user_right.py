@@ -4,12 +4,23 @@
 """IMPERSONATE_RIGHT: grant a user right to principals by SID; report a GPO that defines it instead of fighting it."""
 from __future__ import annotations
 
+import re
+
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import _common as c
 
 SECTIONS = ("settings", "user_rights")
 
 # Rights the facts carry, by facts key.
 FACTS_RIGHTS = {"SeImpersonatePrivilege": "impersonate"}
+# A privilege or logon-right constant (SeImpersonatePrivilege, SeServiceLogonRight): never a display name.
+_RIGHT_RE = re.compile(r"^Se[A-Za-z]{1,60}(Privilege|Right)$")
+
+
+def _check_right(args):
+    if not _RIGHT_RE.fullmatch(args["right"] or ""):
+        raise c.FixError("right %r is not a user right constant: give its constant name, such as "
+                         "SeImpersonatePrivilege or SeServiceLogonRight (not the localized display name)." % (
+                             args["right"],))
 
 
 def _from_facts(args, facts):
@@ -23,6 +34,7 @@ def needs_facts(args):
 
 
 def reads(args, facts):
+    _check_right(args)
     ops = []
     _sids, names = c.split_principals(args["principals"])
     if names:
@@ -34,6 +46,7 @@ def reads(args, facts):
 
 
 def plan(args, facts, reads):
+    _check_right(args)
     result = c.Plan()
     sids, names = c.split_principals(args["principals"])
     if not sids and not names:

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Safety bugs the safety suite found, one test each (they failed before the fix)."""
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+from safety_harness import run_action
+
+from ansible_collections.ndes.scep.plugins.module_utils._formats import secedit_inf
+from ansible_collections.ndes.scep.plugins.module_utils._lab import faults, layout, rights
+
+
+def test_user_right_refuses_a_right_that_is_not_a_constant(lab_copy):
+    """A newline in O(right) wrote a second line into the lab's rights INF (SeDebugPrivilege for Everyone)."""
+    root = lab_copy([])
+    digest = layout.state_digest(root)
+    out = run_action("user_right", {"right": "SeBogusPrivilege\r\nSeDebugPrivilege = *S-1-1-0"}, root)
+    assert out.result["failed"] is True
+    assert "not a user right constant" in out.result["msg"] and "SeImpersonatePrivilege" in out.result["msg"]
+    assert out.calls == []                                  # refused before any remote call
+    assert layout.state_digest(root) == digest
+    held = secedit_inf.privilege_rights(rights.load_doc(root))
+    assert "S-1-1-0" not in " ".join(held.get("SeDebugPrivilege", []))
+    # a real constant still works
+    assert run_action("user_right", {"right": "SeServiceLogonRight", "principals": ["S-1-5-20"]},
+                      root).result.get("failed") is not True
+
+
+def test_an_iis_write_never_leaves_an_unreadable_configuration(lab_copy):
+    """A NUL in O(app_path) was written raw into applicationHost.config, which then no longer parsed."""
+    root = lab_copy([])
+    digest = layout.state_digest(root)
+    for check in (True, False):
+        out = run_action("certreg_auth", {"app_path": "/Certificate\x00RegistrationSvc"}, root, check=check)
+        assert out.result["failed"] is True
+        assert "U+0000" in out.result["msg"] and "nothing was written" in out.result["msg"]
+    assert layout.state_digest(root) == digest
+    ET.parse(layout.win_to_lab(root, layout.APPHOST_CONFIG))            # still well-formed
+    assert not os.path.isdir(os.path.join(root, "backups")) or all(
+        not os.listdir(os.path.join(root, "backups", run)) for run in os.listdir(os.path.join(root, "backups")))
+
+
+def test_ra_certs_resolves_an_account_name_given_without_facts(lab_copy):
+    """O(service_account) as a name, without facts, failed with 'Internal error: the read resolve was not sent'."""
+    root = lab_copy(["ra_key_acl"])
+    account = faults.read_lab(root)["service_account"]
+    digest = layout.state_digest(root)
+    unknown = run_action("ra_certs", {"service_account": account + "-nobody"}, root)
+    assert unknown.result["failed"] is True and "Internal error" not in unknown.result["msg"]
+    assert "was not found" in unknown.result["msg"] and len(unknown.calls) == 1
+    assert layout.state_digest(root) == digest
+    fixed = run_action("ra_certs", {"service_account": account}, root)
+    assert fixed.result.get("failed") is not True, fixed.result.get("msg")
+    assert fixed.result["changed"] is True and len(fixed.calls) == 2     # one read call, one ensure call
+
+
+@pytest.mark.parametrize("hostname, fqdn", [
+    ("NDES01", 'ndes01.con"toso.com'),           # broke the applicationHost.config template (traceback)
+    ("NDES01", "ndes01.contos\u00e8.com"),        # not an A-label: cryptography raised
+    ("NDES01\r\n", "ndes01.contoso.com"),
+    ("NDES-$(whoami)", "ndes01.contoso.com"),
+    ("A" * 16, "ndes01.contoso.com"),
+])
+def test_lab_refuses_bad_names_before_touching_the_old_lab(lab_copy, hostname, fqdn):
+    """A bad name failed half-way through building, after the old lab was cleared: neither lab was left."""
+    root = lab_copy([])
+    digest = layout.state_digest(root)
+    with pytest.raises(faults.FaultError, match="(computer name|DNS name)"):
+        faults.create(root, [], hostname=hostname, fqdn=fqdn)
+    assert layout.state_digest(root) == digest and faults.read_lab(root) is not None
