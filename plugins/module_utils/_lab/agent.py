@@ -159,6 +159,8 @@ def handle(root, request, lock_timeout=LOCK_TIMEOUT):
         raise v.ContractError("request.run_id: %s" % exc)
     ctx = Ctx(root, lab, now, check, backups)
     results, failed, count, lock, locked_out = [], False, 0, None, False
+    # scope "run" (run/inject.json, set by tests): count ensures across requests, not within each one
+    seen = int(inject.get("seen") or 0) if inject.get("scope") == "run" else 0
 
     def add(result):
         results.append(result)
@@ -184,7 +186,7 @@ def handle(root, request, lock_timeout=LOCK_TIMEOUT):
                 continue
             if kind != "lab_inject":
                 count += 1
-                if inject.get("fail_ensure") == count:
+                if inject.get("fail_ensure") == seen + count:
                     if inject.get("drop_connection"):
                         raise runctl.DroppedConnection("injected: connection dropped before ensure %d (%s)" % (count, op["id"]))
                     add(_failed(op, "injected", "injected failure of ensure %d (lab_inject fail_ensure)" % count))
@@ -198,6 +200,8 @@ def handle(root, request, lock_timeout=LOCK_TIMEOUT):
     finally:
         if lock is not None:
             lock.release()
+        if count and inject.get("scope") == "run":
+            runctl.note_seen(root, seen + count)
     response = {"version": c.CONTRACT_VERSION, "agent": AGENT,
                 "elapsed_ms": int((time.monotonic() - started) * 1000), "results": results}
     return v.validate_response(response, request)

@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, ndes.scep contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run control of the lab agent: the per-host lock (run/agent.lock) and failure injection (run/inject.json)."""
+"""Run control of the lab agent: the per-host lock (run/agent.lock) and failure injection (run/inject.json).
+
+run/inject.json holds what ``lab_inject`` set (``fail_ensure``, ``drop_connection``, ``latency``). A test may
+also write ``"scope": "run"`` there: ``fail_ensure`` k then counts the ensures of every request since, so
+the k-th ensure of a whole multi-fix run fails (the count so far is kept as ``seen``).
+"""
 from __future__ import annotations
 
 import os
@@ -57,6 +62,14 @@ def save_inject(root, data):
         store.write_json(layout.path(root, layout.INJECT), data)
     elif os.path.exists(layout.path(root, layout.INJECT)):
         os.unlink(layout.path(root, layout.INJECT))
+
+
+def note_seen(root, seen):
+    """Scope "run": remember how many ensures the lab has run so far (so fail_ensure counts across requests)."""
+    data = load_inject(root)
+    if data.get("scope") == "run":
+        data["seen"] = seen
+        save_inject(root, data)
 
 
 class DroppedConnection(ConnectionError):

@@ -108,6 +108,9 @@ def test_seed_anchors_exist_in_the_seed():
         assert '<a name="%s">' % anchor in seed, anchor
 
 
+ROLE_SWITCHES = {"ra_renew": "ndes_renew_ra"}
+
+
 def test_fixes_name_existing_modules_and_their_role_variable():
     for rule in catalogue():
         module = rule.fix["module"]
@@ -115,7 +118,8 @@ def test_fixes_name_existing_modules_and_their_role_variable():
             assert rule.fix["variable"] is None and rule.fix["auto_fixable"] is False
             continue
         assert os.path.exists(os.path.join(ROOT, "plugins", "modules", module + ".py")), rule.label
-        assert rule.fix["variable"] == "ndes_fix_" + module, rule.label
+        # ra_renew enrols on the CA, so the role keeps it off by default under its own switch
+        assert rule.fix["variable"] == ROLE_SWITCHES.get(module, "ndes_fix_" + module), rule.label
 
 
 def test_builtin_rules_carry_source_builtin_and_a_stable_order():

@@ -72,3 +72,34 @@ def test_lab_refuses_bad_names_before_touching_the_old_lab(lab_copy, hostname, f
     with pytest.raises(faults.FaultError, match="(computer name|DNS name)"):
         faults.create(root, [], hostname=hostname, fqdn=fqdn)
     assert layout.state_digest(root) == digest and faults.read_lab(root) is not None
+
+
+# ------------------------------------------------------------------ test facility: fail the k-th ensure of a run
+def test_run_scope_counts_ensures_across_requests(lab_copy):
+    """run/inject.json ``scope: run``: fail_ensure k fails the k-th ensure since it was set, whatever the request."""
+    from ansible_collections.ndes.scep.plugins.module_utils._agent.validate import make_request
+    from ansible_collections.ndes.scep.plugins.module_utils._lab import agent, runctl
+
+    root = lab_copy([])
+    key = r"HKLM\SYSTEM\CurrentControlSet\Services\HTTP\Parameters"
+
+    def dword(op_id, value):
+        return (op_id, "registry_value", {"path": key, "name": "MaxFieldLength", "type": "REG_DWORD", "value": value})
+
+    runctl.save_inject(root, {"fail_ensure": 3, "scope": "run"})
+    first = agent.handle(root, make_request([dword("a", 1), dword("b", 2)], False))["results"]
+    second = agent.handle(root, make_request([dword("c", 3), dword("d", 4)], False))["results"]
+    third = agent.handle(root, make_request([dword("e", 5)], False))["results"]
+    assert [r["status"] for r in first + second + third] == ["ok", "ok", "failed", "not_run", "ok"]
+    assert second[0]["error"]["code"] == "injected"
+    assert runctl.load_inject(root)["seen"] == 4          # ensures that ran or failed; not_run ones do not count
+    runctl.save_inject(root, {"fail_ensure": 1, "drop_connection": True, "scope": "run"})
+    with pytest.raises(runctl.DroppedConnection):
+        agent.handle(root, make_request([dword("f", 6)], False))
+    runctl.save_inject(root, {})
+    # without scope the count starts again at every request (the lab's documented behaviour)
+    runctl.save_inject(root, {"fail_ensure": 2})
+    assert [r["status"] for r in agent.handle(root, make_request([dword("g", 7), dword("h", 8)], False))["results"]] \
+        == ["ok", "failed"]
+    assert [r["status"] for r in agent.handle(root, make_request([dword("i", 9), dword("j", 10)], False))["results"]] \
+        == ["ok", "failed"]
