@@ -39,7 +39,10 @@ class ActionModule(NdesAction):
         ops = gather.info_ops(settings)
         since = until = None
         if args["logs"]:
-            since, until = log_window.window(hours=args["log_hours"])
+            try:
+                since, until = log_window.window(hours=args["log_hours"])
+            except ValueError as exc:
+                raise AnsibleActionFail("log_hours: %s" % exc)
             have = {op[0] for op in ops}
             ops += [op for op in log_window.log_ops(args["site"], since) if op[0] not in have]
         results = self.call_agent(ops)

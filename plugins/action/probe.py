@@ -75,6 +75,7 @@ class ActionModule(NdesAction):
         elif args["fail_on_signals"] and not reached:
             first = (doc.get("failures") or [{}])[0]
             result["failed"] = True
-            result["msg"] = "%s gave no HTTP answer (%s: %s), so nothing could be verified." % (
-                url, first.get("class"), first.get("detail"))
+            result["msg"] = "%s gave no HTTP answer (%s: %s), so nothing could be verified. Check the URL, that " \
+                            "the server listens there, and that nothing between the controller and it (DNS, " \
+                            "firewall, proxy) blocks it; then rerun." % (url, first.get("class"), first.get("detail"))
         return result

@@ -122,12 +122,21 @@ def _plan_httpsys(args, facts, plan):
     plan.fields["httpsys"] = report
 
 
+# The ranges HTTP.sys documents for its two values (outside them it is undefined what HTTP.sys uses).
+HTTPSYS_RANGES = (("max_field_length", 64, 65534), ("max_request_bytes", 256, 16777216))
+
+
 def plan(args, facts, reads):
     result = c.Plan()
     for opt in ("max_url", "max_query_string", "max_field_length", "max_request_bytes"):
         if not 1 <= args[opt] <= 4294967295:
             raise c.FixError("%s must be between 1 and 4294967295 (a DWORD); 65534 is what Microsoft's article "
                              "asks for." % opt)
+    for opt, low, high in HTTPSYS_RANGES:
+        if not low <= args[opt] <= high:
+            raise c.FixError("%s must be between %d and %d, the range HTTP.sys accepts (Microsoft, \"Http.sys "
+                             "registry settings for Windows\"); 65534 is what Microsoft's NDES article asks for." % (
+                                 opt, low, high))
     if "iis" in args["scope"]:
         _plan_iis(args, facts, reads, result)
     if "httpsys" in args["scope"]:
