@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 
 from ansible_collections.ndes.scep.plugins.module_utils._lab import layout, store
@@ -91,7 +92,7 @@ def find_account(ad, account):
 def resolve(root, name, ad=None):
     """SID for an account name (LSA lookup semantics), or None."""
     if name.upper().startswith("S-1-"):
-        return name.upper()
+        return name.upper() if re.match(r"^S-1-\d+(-\d+)+$", name.strip(), re.IGNORECASE) else None
     low = name.strip().lower()
     if low in WELL_KNOWN:
         return WELL_KNOWN[low]

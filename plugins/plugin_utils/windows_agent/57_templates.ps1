@@ -108,11 +108,12 @@ function Get-AgentTemplateAccess {
         if (-not $wanted.ContainsKey($rule.IdentityReference.Value.ToUpperInvariant())) { continue }
         $rights = [int64]$rule.ActiveDirectoryRights
         $all = ($rule.ObjectType -eq [guid]::Empty)
+        # full control = every bit of GenericAll (a read-only ACE shares some of them)
+        $genericAll = [int64][System.DirectoryServices.ActiveDirectoryRights]::GenericAll
+        $full = ((($rights -band $genericAll) -eq $genericAll) -and $all)
         $grants = @{
-            read = ((($rights -band [int64][System.DirectoryServices.ActiveDirectoryRights]::GenericAll) -ne 0) -or
-                    ((($rights -band [int64][System.DirectoryServices.ActiveDirectoryRights]::ReadProperty) -ne 0) -and $all))
-            enroll = ((($rights -band [int64][System.DirectoryServices.ActiveDirectoryRights]::GenericAll) -ne 0) -or
-                      ((($rights -band [int64][System.DirectoryServices.ActiveDirectoryRights]::ExtendedRight) -ne 0) -and ($all -or $rule.ObjectType -eq $script:EnrollRight)))
+            read = ($full -or ((($rights -band [int64][System.DirectoryServices.ActiveDirectoryRights]::ReadProperty) -ne 0) -and $all))
+            enroll = ($full -or ((($rights -band [int64][System.DirectoryServices.ActiveDirectoryRights]::ExtendedRight) -ne 0) -and ($all -or $rule.ObjectType -eq $script:EnrollRight)))
         }
         foreach ($right in @('read', 'enroll')) {
             if (-not $grants[$right]) { continue }

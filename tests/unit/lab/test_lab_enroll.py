@@ -31,8 +31,8 @@ def enroll_args(root, template, context, **extra):
 
 
 def test_template_access_answers_from_the_lab_state(healthy_lab):
-    data = send(healthy_lab, [("t", "template_access", {"templates": ["EnrollmentAgentOffline", "CEPEncryption",
-                                                                       "Nope"], "ca": "CONTOSO-CA01-CA"})])["t"]["data"]
+    wanted = {"templates": ["EnrollmentAgentOffline", "CEPEncryption", "Nope"], "ca": "CONTOSO-CA01-CA"}
+    data = send(healthy_lab, [("t", "template_access", wanted)])["t"]["data"]
     assert data["status"] == "known" and data["ca"] == {"config": "CONTOSO-CA01-CA", "found": True}
     assert data["identities"]["machine"]["sid"] == healthy.DOMAIN_SID + "-1106"
     assert healthy.DOMAIN_SID + "-515" in data["identities"]["machine"]["sids"]          # Domain Computers
@@ -66,8 +66,8 @@ def test_template_access_is_unknown_without_ad(make_lab):
 
 def test_machine_enrolment_is_the_template_as_the_ca_issues_it(healthy_lab):
     old = ra(healthy_lab, "CEPEncryption")
-    done = send(healthy_lab, [("e", "cert_enroll", enroll_args(healthy_lab, "CEPEncryption", "machine", replaces=old,
-                                                                provider=certstore.CSP))])["e"]
+    wanted = enroll_args(healthy_lab, "CEPEncryption", "machine", replaces=old, provider=certstore.CSP)
+    done = send(healthy_lab, [("e", "cert_enroll", wanted)])["e"]
     assert done["status"] == "ok", done
     entry = certstore.get(healthy_lab, "My", done["after"]["thumbprint"])
     original = certstore.get(healthy_lab, "My", old)

@@ -103,3 +103,30 @@ def test_run_scope_counts_ensures_across_requests(lab_copy):
         == ["ok", "failed"]
     assert [r["status"] for r in agent.handle(root, make_request([dword("i", 9), dword("j", 10)], False))["results"]] \
         == ["ok", "failed"]
+
+
+def test_user_right_never_grants_to_something_that_is_not_a_sid(lab_copy):
+    """'S-1-5-x' (not a SID) went to resolve_principal as a name; the lab answered it back and it was granted."""
+    root = lab_copy([])
+    digest = layout.state_digest(root)
+    out = run_action("user_right", {"principals": ["S-1-5-x"]}, root)
+    assert out.result["failed"] is True and "do not exist" in out.result["msg"]
+    assert layout.state_digest(root) == digest
+    assert "S-1-5-X" not in rights.load_doc(root).sections.__repr__()
+
+
+@pytest.mark.parametrize("option, value", [("max_field_length", 70000), ("max_field_length", 63),
+                                           ("max_request_bytes", 16777217), ("max_request_bytes", 255)])
+def test_httpsys_values_outside_their_range_are_refused(lab_copy, option, value):
+    """HTTP.sys documents 64-65534 (MaxFieldLength) and 256-16777216 (MaxRequestBytes); 70000 was written."""
+    root = lab_copy(["httpsys_limits"])
+    digest = layout.state_digest(root)
+    out = run_action("request_limits", {option: value}, root)
+    assert out.result["failed"] is True and option in out.result["msg"] and "HTTP.sys" in out.result["msg"]
+    assert layout.state_digest(root) == digest
+
+
+def test_diagnose_with_a_zero_hour_window_fails_with_a_message(lab_copy):
+    """log_hours: 0 raised ValueError out of the action plugin (a traceback, not a task failure)."""
+    out = run_action("diagnose", {"log_hours": 0, "probe": False}, lab_copy([]))
+    assert out.result["failed"] is True and "log_hours" in out.result["msg"] and out.calls == []

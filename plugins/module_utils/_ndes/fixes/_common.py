@@ -171,9 +171,9 @@ def resolved(reads, names):
     sids, missing = [], []
     for name in names:
         sid = principals.get(name)
-        if sid:
+        if sid and is_sid(sid):
             sids.append(norm_sid(sid))
-        else:
+        else:  # no SID, or something that is not one: never grant to it
             missing.append(name)
     if missing:
         raise FixError("These accounts do not exist on the host or its domain: %s. Check the spelling "

@@ -152,8 +152,8 @@ def _subject(role, ra, facts):
 def _prerequisites(args, data, due):
     """(per-template report, problems in plain words)."""
     if data.get("status") != "known":
-        return {}, ["Could not check the template permissions: %s. %s" % (data.get("reason") or "unknown reason",
-                                                                         DOUBLE_HOP)]
+        reason = data.get("reason") or "unknown reason"
+        return {}, ["Could not check the template permissions: %s. %s" % (reason, DOUBLE_HOP)]
     problems, report = [], {}
     ca_info = data.get("ca") or {}
     if ca_info and ca_info.get("found") is False:

@@ -106,8 +106,9 @@ def test_finish_takes_the_new_thumbprint_and_checks_the_value():
     # check mode: the registry write waited for a thumbprint only a real run has
     predicted = {"enroll": ok("cert_enroll", {"thumbprint": None}, {"thumbprint": None}),
                  "thumbprint": {"kind": "registry_value", "status": "not_run"}}
-    assert fix.finish(args(), plan, predicted) == ({"enrolled": dict(plan.fields["enrolled"], thumbprint=None),
-                                                     "thumbprint": None, "stored_after": None, "certificate": None}, None)
+    expected = {"enrolled": dict(plan.fields["enrolled"], thumbprint=None), "thumbprint": None, "stored_after": None,
+                "certificate": None}
+    assert fix.finish(args(), plan, predicted) == (expected, None)
 
 
 def test_lab_enrols_a_policy_certificate_and_is_idempotent(tmp_path):

@@ -220,8 +220,8 @@ def _results(plan, check=False):
     for op_id, kind, op_args in plan.ops:
         if kind == "cert_enroll":
             tp = None if check else ("AB" * 20 if "signing" in op_id else "CD" * 20)
-            out[op_id] = ok(kind, {"thumbprint": op_args.get("replaces")}, {"thumbprint": tp,
-                                                                          "not_after": None if check else "2028-11-24T21:00:00Z"})
+            after = {"thumbprint": tp, "not_after": None if check else "2028-11-24T21:00:00Z"}
+            out[op_id] = ok(kind, {"thumbprint": op_args.get("replaces")}, after)
         elif kind == "key_acl_grant":
             out[op_id] = {"kind": kind, "status": "not_run"} if check else ok(kind, {"key_acl": []}, {"key_acl": [
                 {"sid": op_args["sid"], "rights": ["read"]}]})
