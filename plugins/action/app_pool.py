@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import app_pool as fix
-from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, RESTARTS_OPTION, FixAction
 
 
 class ActionModule(FixAction):
@@ -14,4 +14,5 @@ class ActionModule(FixAction):
         "name": {"type": "str", "default": "SCEP"},
         "force": {"type": "bool", "default": False},
         "facts": FACTS_OPTION,
+        "restarts": RESTARTS_OPTION,
     }

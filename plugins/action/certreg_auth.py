@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import certreg_auth as fix
-from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, RESTARTS_OPTION, FixAction
 
 
 class ActionModule(FixAction):
@@ -14,4 +14,5 @@ class ActionModule(FixAction):
         "site": {"type": "str", "default": "Default Web Site"},
         "app_path": {"type": "str", "default": "/CertificateRegistrationSvc"},
         "facts": FACTS_OPTION,
+        "restarts": RESTARTS_OPTION,
     }

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import connector_service as fix
-from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, RESTARTS_OPTION, FixAction
 
 
 class ActionModule(FixAction):
@@ -15,4 +15,5 @@ class ActionModule(FixAction):
         "required": {"type": "bool", "default": False},
         "state": {"type": "str", "choices": ["started", "restarted"], "default": "started"},
         "facts": FACTS_OPTION,
+        "restarts": RESTARTS_OPTION,
     }

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import ra_renew as fix
-from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, RESTARTS_OPTION, FixAction
 
 
 class ActionModule(FixAction):
@@ -18,4 +18,5 @@ class ActionModule(FixAction):
         "force": {"type": "bool", "default": False},
         "service_account": {"type": "str"},
         "facts": FACTS_OPTION,
+        "restarts": RESTARTS_OPTION,
     }

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import request_limits as fix
-from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, RESTARTS_OPTION, FixAction
 
 
 class ActionModule(FixAction):
@@ -19,4 +19,5 @@ class ActionModule(FixAction):
         "max_field_length": {"type": "int", "default": 65534},
         "max_request_bytes": {"type": "int", "default": 65534},
         "facts": FACTS_OPTION,
+        "restarts": RESTARTS_OPTION,
     }

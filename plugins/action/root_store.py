@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import root_store as fix
-from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, RESTARTS_OPTION, FixAction
 
 
 class ActionModule(FixAction):
@@ -13,4 +13,5 @@ class ActionModule(FixAction):
     ARGUMENT_SPEC = {
         "exclude": {"type": "list", "elements": "str", "default": []},
         "facts": FACTS_OPTION,
+        "restarts": RESTARTS_OPTION,
     }

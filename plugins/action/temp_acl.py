@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import temp_acl as fix
-from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, RESTARTS_OPTION, FixAction
 
 
 class ActionModule(FixAction):
@@ -15,4 +15,5 @@ class ActionModule(FixAction):
         "sid": {"type": "str", "default": "S-1-5-20"},
         "rights": {"type": "str", "choices": ["read", "modify", "full_control"], "default": "modify"},
         "facts": FACTS_OPTION,
+        "restarts": RESTARTS_OPTION,
     }

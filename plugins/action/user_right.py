@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import user_right as fix
-from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, FixAction
+from ansible_collections.ndes.scep.plugins.plugin_utils._fix_action import FACTS_OPTION, RESTARTS_OPTION, FixAction
 
 
 class ActionModule(FixAction):
@@ -16,4 +16,5 @@ class ActionModule(FixAction):
         "override_gpo": {"type": "bool", "default": False},
         "pool": {"type": "str", "default": "SCEP"},
         "facts": FACTS_OPTION,
+        "restarts": RESTARTS_OPTION,
     }

@@ -71,6 +71,8 @@ options:
       - With facts the module decides on the controller. Nothing due costs no call; a renewal costs one read
         call (the template checks) and one change call. Without facts it gathers in the read call.
     type: dict
+extends_documentation_fragment:
+  - ndes.scep.fix_restarts
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -196,6 +198,15 @@ restarts:
   type: list
   elements: dict
   sample: [{"kind": "iis", "name": null, "action": "reset", "reason": "..."}]
+restarts_done:
+  description:
+    - The restarts asked for with O(restarts) that this task made, in the same agent call as its changes
+      (C(kind), C(name), C(when), the agent op ids C(ops) and, except for C(iis_reset), the pools or services
+      C(targets)). Returned when O(restarts) was given.
+  returned: when O(restarts) is given
+  type: list
+  elements: dict
+  sample: [{"kind": "iis_reset", "name": null, "when": "always", "ops": ["restart_iis_reset"]}]
 reboot_required:
   description: Whether the host must reboot for a value set to take effect (never for a renewal).
   returned: always

@@ -35,6 +35,8 @@ options:
         before and after, so facts gathered earlier in the play are safe to pass.
       - Without facts it first reads what it needs (one call), then changes what must change (one more call).
     type: dict
+extends_documentation_fragment:
+  - ndes.scep.fix_restarts
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -111,6 +113,15 @@ restarts:
   type: list
   elements: dict
   sample: [{"kind": "app_pool", "name": "SCEP", "action": "recycle", "reason": "..."}]
+restarts_done:
+  description:
+    - The restarts asked for with O(restarts) that this task made, in the same agent call as its changes
+      (C(kind), C(name), C(when), the agent op ids C(ops) and, except for C(iis_reset), the pools or services
+      C(targets)). Returned when O(restarts) was given.
+  returned: when O(restarts) is given
+  type: list
+  elements: dict
+  sample: [{"kind": "iis_reset", "name": null, "when": "always", "ops": ["restart_iis_reset"]}]
 reboot_required:
   description: Whether the host must reboot for a value set to take effect (see RV(reboot_reasons)).
   returned: always

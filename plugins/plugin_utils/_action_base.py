@@ -113,7 +113,8 @@ class NdesAction(ActionBase):
 
     # ----------------------------------------------------------- agent calls
     def call_agent(self, ops, lock=False):
-        """Send one request (a list of ``(id, kind, args)``); return results by id."""
+        """Send one request (a list of ``(id, kind, args)``, an ensure optionally ``(id, kind, args, if_changed)``);
+        return results by id."""
         try:
             request = make_request(ops, self.check_mode, run_id=self.run_id, lock=lock)
         except ContractError as exc:
@@ -128,7 +129,7 @@ class NdesAction(ActionBase):
     def apply(self, ops, lock=True):
         """Send ensures (and any reads they need) in one call; return an EnsureOutcome."""
         results = self.call_agent(ops, lock=lock)
-        ensure_ids = [op_id for op_id, kind, _args in ops if not contract.is_read(kind)]
+        ensure_ids = [op[0] for op in ops if not contract.is_read(op[1])]
         return EnsureOutcome({i: results[i] for i in ensure_ids}, ops, self.run_id), results
 
     def _execute_agent(self, request):

@@ -65,8 +65,12 @@ def renewal_lab(lab):
     server.stop(root)
 
 
-def role_vars(ca):
-    return {"ndes_renew_ra": True, "ndes_ca_config": ca, "ndes_policy_cert_template": POLICY_TEMPLATE}
+def role_vars(ca=None):
+    """Renewal on; without ``ca`` the role takes the lab's own CA from its lab.json."""
+    out = {"ndes_renew_ra": True, "ndes_policy_cert_template": POLICY_TEMPLATE}
+    if ca:
+        out["ndes_ca_config"] = ca
+    return out
 
 
 def probe(lab):
@@ -94,7 +98,7 @@ def test_remediate_renews_everything_and_a_real_client_enrols(lab, renewal_lab, 
 
     # check mode: the drift report says what would be renewed; the lab stays byte-identical
     digest = layout.state_digest(root)
-    dry = lab.run("ndes.scep.remediate", check=True, extra_vars=role_vars(ca))
+    dry = lab.run("ndes.scep.remediate", check=True, extra_vars=role_vars())
     assert dry.rc == 0, dry.stdout + dry.stderr
     assert layout.state_digest(root) == digest
     assert "Renew the RA certificates from the CA (RA_CERT_EXPIRED)" in dry.stdout
@@ -144,7 +148,7 @@ def test_remediate_renews_everything_and_a_real_client_enrols(lab, renewal_lab, 
     assert issued.issuer == certs.load_ca(root)[0].subject
 
     # second run: nothing to change, one agent call (the facts)
-    again = lab.run("ndes.scep.remediate", extra_vars=role_vars(ca))
+    again = lab.run("ndes.scep.remediate", extra_vars=role_vars())
     assert again.rc == 0, again.stdout + again.stderr
     assert again.recap("lab1")["changed"] == "0"
     assert again.calls("lab1") == 1

@@ -185,6 +185,16 @@ def _check_result_reference(by_id):
     assert by_id["later"]["status"] == c.STATUS_NOT_RUN
 
 
+def _check_if_changed(by_id):
+    assert by_id["same"]["changed"] is False and by_id["set"]["changed"] is True
+    for op_id in ("after_none", "after_skipped"):    # nothing it names changed: skipped, not run
+        assert by_id[op_id] == {"id": op_id, "kind": by_id[op_id]["kind"], "status": c.STATUS_OK, "changed": False,
+                                "before": {}, "after": {}, "skipped": True}
+    ran = by_id["after_set"]                         # one of the names would change: it runs (check mode: predicts)
+    assert ran["status"] == c.STATUS_OK and ran["changed"] is True and "skipped" not in ran
+    assert ran["after"]["value"] == 1
+
+
 def _check_lab_inject_windows(by_id):
     assert by_id["inject"]["error"]["code"] == "unsupported"
 
@@ -244,6 +254,14 @@ CASES = [
         ("later", "registry_value", {"path": HTTP_PARAMS, "name": "MaxFieldLength", "type": "REG_DWORD",
                                      "value": 1}),
     ], _check_result_reference, check_mode=True),
+    Case("if_changed", [
+        ("same", "registry_value", {"path": HTTP_PARAMS, "name": "MaxFieldLength", "type": "REG_DWORD", "value": 65534}),
+        ("set", "registry_value", {"path": HTTP_PARAMS, "name": "MaxRequestBytes", "type": "REG_DWORD", "value": 1234}),
+        ("after_none", "iis_reset", {}, ["same"]),
+        ("after_set", "registry_value", {"path": HTTP_PARAMS, "name": "NdesScepContractCase", "type": "REG_DWORD",
+                                         "value": 1}, ["same", "set"]),
+        ("after_skipped", "iis_reset", {}, ["after_none"]),
+    ], _check_if_changed, check_mode=True),
     Case("lab_inject_is_lab_only", [("inject", "lab_inject", {"latency": 0})], _check_lab_inject_windows,
          agents=("windows",)),
 ]

@@ -11,7 +11,9 @@ Response: {version, results: [{id, kind, status, ...}]}
   ensure is reported with status ``not_run``;
 * an ensure result carries ``changed``, ``before``, ``after`` and, when it
   changed (or would change) something, ``backup`` (a path under the run's
-  backup root, written before the change).
+  backup root, written before the change);
+* an ensure with ``if_changed: [op ids]`` runs only when one of those earlier
+  ensures changed (would change); else it is ``ok`` with ``skipped: true``.
 
 Types are written as small strings so that the same table serves the
 validator, the docs and the PowerShell-side contract test:
@@ -262,13 +264,34 @@ def split_placeholder(kind, arg, value):
 
 REQUEST_SPEC = {"version": "int", "check_mode": "bool", "run_id": "str?",
                 "lock": "bool?", "ops": "list[dict]"}
-OP_SPEC = {"id": "str", "kind": "str", "args": "dict?"}
+# ``if_changed`` (ensures only): run this ensure only when at least one of the named EARLIER
+# ensures of the same request reported ``changed`` (in check mode: would change); otherwise its
+# result is ``ok``, ``changed: false``, ``before``/``after`` ``{}`` and ``skipped: true``. It lets
+# a fix carry the restart its changes need (``iis_reset``, a pool recycle, a service restart) in
+# the same call, run only when something actually changed.
+OP_SPEC = {"id": "str", "kind": "str", "args": "dict?", "if_changed": "list[str]?"}
 RESPONSE_SPEC = {"version": "int", "results": "list[dict]", "agent": "str?",
                  "elapsed_ms": "int?"}
 RESULT_SPEC = {"id": "str", "kind": "str", "status": "enum:ok|failed|not_run",
                "data": "dict?", "changed": "bool?", "before": "dict?", "after": "dict?",
-               "backup": "str?", "error": "dict?", "warnings": "list[str]?"}
+               "backup": "str?", "error": "dict?", "warnings": "list[str]?",
+               "skipped": "bool?"}   # an if_changed ensure none of whose named ensures changed
 ERROR_SPEC = {"code": "str", "message": "str"}
+
+
+def if_changed_met(op, results):
+    """Whether ensure ``op`` runs: it names no ``if_changed``, or one of the ensures it names (in
+    ``results``, by id) reported ``changed`` (in check mode: would change)."""
+    names = op.get("if_changed")
+    if names is None:
+        return True
+    return any((results.get(name) or {}).get("changed") is True for name in names)
+
+
+def skipped_result(op):
+    """The result of an ``if_changed`` ensure that does not run."""
+    return {"id": op["id"], "kind": op["kind"], "status": STATUS_OK, "changed": False,
+            "before": {}, "after": {}, "skipped": True}
 
 
 def is_read(kind):

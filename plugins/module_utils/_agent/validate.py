@@ -63,8 +63,16 @@ def validate_request(request):
     if request["version"] != c.CONTRACT_VERSION:
         raise ContractError("request.version: agent speaks version %d, got %d"
                             % (c.CONTRACT_VERSION, request["version"]))
-    seen = set()
+    check_ops(request["ops"])
     for index, op in enumerate(request["ops"]):
+        check_fields(op.get("args") or {}, c.KINDS[op["kind"]][1], "request.ops[%d].args" % index)
+    return request
+
+
+def check_ops(ops):
+    """Op fields, known kinds, unique ids, and ``if_changed`` naming earlier ensures of the same request."""
+    seen, ensures = set(), set()
+    for index, op in enumerate(ops):
         where = "request.ops[%d]" % index
         check_fields(op, c.OP_SPEC, where)
         if op["kind"] not in c.KINDS:
@@ -72,8 +80,16 @@ def validate_request(request):
         if op["id"] in seen:
             raise ContractError("%s.id: duplicate id %r" % (where, op["id"]))
         seen.add(op["id"])
-        check_fields(op.get("args") or {}, c.KINDS[op["kind"]][1], where + ".args")
-    return request
+        if op.get("if_changed") is not None:
+            if c.is_read(op["kind"]):
+                raise ContractError("%s.if_changed: only an ensure can be conditional (reads always run)" % where)
+            if not op["if_changed"]:
+                raise ContractError("%s.if_changed: name at least one earlier ensure" % where)
+            for name in op["if_changed"]:
+                if name not in ensures:
+                    raise ContractError("%s.if_changed: %r is not an earlier ensure of this request" % (where, name))
+        if not c.is_read(op["kind"]):
+            ensures.add(op["id"])
 
 
 def validate_response(response, request=None):
@@ -99,8 +115,12 @@ def validate_response(response, request=None):
             else:
                 if not isinstance(result.get("changed"), bool):
                     raise ContractError("%s.changed: required for an ensure" % where)
+                # a skipped (if_changed) ensure did not look at the host: its sides may be {}
                 for side in ("before", "after"):
-                    check_fields(result.get(side), shape, "%s.%s" % (where, side), allow_extra=True)
+                    check_fields(result.get(side), {} if result.get("skipped") else shape,
+                                 "%s.%s" % (where, side), allow_extra=True)
+        if result.get("skipped") and (category == c.READ or status != c.STATUS_OK or result.get("changed")):
+            raise ContractError("%s.skipped: only an ensure that is ok and changed nothing is skipped" % where)
         if category == c.ENSURE:
             if failed_ensure and status != c.STATUS_NOT_RUN:
                 raise ContractError("%s.status: an ensure after a failed ensure must be not_run" % where)
@@ -113,18 +133,40 @@ def validate_response(response, request=None):
         got = [r["id"] for r in response["results"]]
         if want != got:
             raise ContractError("response.results: ids %r do not match the request's %r" % (got, want))
+        _check_if_changed(request["ops"], response["results"])
     return response
 
 
+def _check_if_changed(ops, results):
+    """An ok if_changed ensure is skipped exactly when none of the ensures it names changed."""
+    by_id = {}
+    for index, (op, result) in enumerate(zip(ops, results)):
+        by_id[op["id"]] = result
+        skipped = bool(result.get("skipped"))
+        if op.get("if_changed") is None:
+            if skipped:
+                raise ContractError("response.results[%d].skipped: the op has no if_changed" % index)
+        elif result["status"] == c.STATUS_OK and skipped == c.if_changed_met(op, by_id):
+            raise ContractError("response.results[%d].skipped: %s, but %s of %s changed" % (
+                index, skipped, "one" if skipped else "none", ", ".join(op["if_changed"])))
+
+
 def make_request(ops, check_mode, run_id=None, lock=False):
-    """Build and validate a request from ``[(id, kind, args)]``."""
+    """Build and validate a request from ``[(id, kind, args)]`` (an ensure may add a 4th item: its ``if_changed`` ids)."""
     request = {
         "version": c.CONTRACT_VERSION,
         "check_mode": bool(check_mode),
-        "ops": [{"id": op_id, "kind": kind, "args": dict(args or {})} for op_id, kind, args in ops],
+        "ops": [_op(*op) for op in ops],
     }
     if run_id:
         request["run_id"] = run_id
     if lock:
         request["lock"] = True
     return validate_request(request)
+
+
+def _op(op_id, kind, args, if_changed=None):
+    op = {"id": op_id, "kind": kind, "args": dict(args or {})}
+    if if_changed is not None:
+        op["if_changed"] = list(if_changed)
+    return op

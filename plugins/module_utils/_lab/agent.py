@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The lab agent: ``handle(root, request) -> response`` for every read and ensure kind of the contract.
 
-Reads always run. Ensures run in order; the first failed ensure makes every later one ``not_run``.
+Reads always run. Ensures run in order; the first failed ensure makes every later one ``not_run``; an
+ensure with ``if_changed`` runs only when one of the earlier ensures it names changed (else ``skipped``).
 Check mode predicts and writes nothing (state_digest unchanged). A changing ensure writes its backup
 item before it changes anything. ``lock: true`` holds run/agent.lock for the request.
 """
@@ -130,15 +131,7 @@ def _check_envelope(request):
     v.check_fields(request, c.REQUEST_SPEC, "request")
     if request["version"] != c.CONTRACT_VERSION:
         raise v.ContractError("request.version: agent speaks version %d, got %r" % (c.CONTRACT_VERSION, request["version"]))
-    seen = set()
-    for index, op in enumerate(request["ops"]):
-        where = "request.ops[%d]" % index
-        v.check_fields(op, c.OP_SPEC, where)
-        if op["kind"] not in c.KINDS:
-            raise v.ContractError("%s.kind: unknown kind %r" % (where, op["kind"]))
-        if op["id"] in seen:
-            raise v.ContractError("%s.id: duplicate id %r" % (where, op["id"]))
-        seen.add(op["id"])
+    v.check_ops(request["ops"])   # fields, kinds, unique ids, if_changed naming earlier ensures
 
 
 def handle(root, request, lock_timeout=LOCK_TIMEOUT):
@@ -174,6 +167,9 @@ def handle(root, request, lock_timeout=LOCK_TIMEOUT):
                 continue
             if failed:
                 add({"id": op["id"], "kind": kind, "status": c.STATUS_NOT_RUN})
+                continue
+            if not c.if_changed_met(op, ctx.results):   # none of the ensures it names changed
+                add(c.skipped_result(op))
                 continue
             if request.get("lock") and lock is None and not locked_out:
                 lock = runctl.HostLock(root)

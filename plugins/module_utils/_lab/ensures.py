@@ -117,7 +117,7 @@ def app_pool_state(ctx, args):
     if after["auto_start"] != before["auto_start"]:
         pools.set_auto_start(ctx.root, name, after["auto_start"])
     if recycle or after["state"] != before["state"]:
-        pools.set_state(ctx.root, name, after["state"], ctx.now)
+        pools.set_state(ctx.root, name, after["state"], ctx.now, recycled=recycle)
         if after["state"] == "Started":
             _refresh_worker_rights(ctx)
     return _result(True, before, after, saved)
@@ -144,6 +144,7 @@ def iis_reset(ctx, args):
         pools.set_state(ctx.root, name, "Started" if cfg["auto_start"] else "Stopped", ctx.now)
     data = boot.refresh_worker_rights(boot.load(ctx.root), ctx.root)
     data["iis_reset_at"] = when
+    data["iis_resets"] = int(data.get("iis_resets") or 0) + 1   # how many resets this lab saw (tests count them)
     boot.save(ctx.root, data)
     return _result(True, before, {"reset_at": when})
 

@@ -66,12 +66,14 @@ def read(root, names=None):
     return out
 
 
-def set_state(root, name, state, when):
+def set_state(root, name, state, when, recycled=False):
     data = runtime(root)
     entry = data.setdefault(name, {})
     entry["state"] = state
     if state == "Started":
         entry["worker_started"] = store.iso(when)
+    if recycled:  # how many recycles this pool saw (tests count them)
+        entry["recycles"] = int(entry.get("recycles") or 0) + 1
     save_runtime(root, data)
 
 

@@ -1,6 +1,7 @@
 # The request: parse (ConvertFrom-Json, then plain hashtables and arrays), check
-# the envelope, check each op's args against the dispatch table (90_dispatch.ps1,
-# a copy of contract.KINDS that tests/unit/windows compares with contract.py), and
+# the envelope (an ensure's if_changed names earlier ensures), check each op's args
+# against the dispatch table (90_dispatch.ps1, a copy of contract.KINDS that
+# tests/unit/windows compares with contract.py), and
 # resolve the placeholders of contract.PLACEHOLDER_ARGS (the read placeholders, and
 # @result:<op id>.<field>[|lower] for ensures: a field of an earlier op's result).
 
@@ -138,8 +139,9 @@ function Read-AgentRequest {
         throw (New-AgentError -Code 'invalid_request' -Text ('request.version: agent speaks version {0}, got {1}' -f
                 $script:ContractVersion, $request['version']))
     }
-    $opSpec = ConvertFrom-AgentSpec -Text 'id=str; kind=str; args=dict?'
+    $opSpec = ConvertFrom-AgentSpec -Text 'id=str; kind=str; args=dict?; if_changed=list[str]?'
     $seen = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::Ordinal)
+    $ensures = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::Ordinal)
     $index = 0
     foreach ($op in $request['ops']) {
         $where = 'request.ops[{0}]' -f $index
@@ -151,10 +153,30 @@ function Read-AgentRequest {
         if (-not $seen.Add($key)) {
             throw (New-AgentError -Code 'invalid_request' -Text ('{0}.id: duplicate id {1}' -f $where, $key))
         }
+        $isRead = $script:AgentKinds[[string]$op['kind']][0] -eq 'read'
+        Test-AgentIfChangedNames -Names $op['if_changed'] -IsRead $isRead -Ensures $ensures -Where $where
+        if (-not $isRead) { [void]$ensures.Add($key) }
         if ($null -eq $op['args']) { $op['args'] = [ordered]@{} }
         $index++
     }
     return $request
+}
+
+function Test-AgentIfChangedNames {
+    # if_changed (ensures only): at least one id, each an EARLIER ensure of the same request.
+    param($Names, [bool]$IsRead, $Ensures, [string]$Where)
+    if ($null -eq $Names) { return }
+    if ($IsRead) {
+        throw (New-AgentError -Code 'invalid_request' -Text ('{0}.if_changed: only an ensure can be conditional (reads always run)' -f $Where))
+    }
+    if (@($Names).Count -eq 0) {
+        throw (New-AgentError -Code 'invalid_request' -Text ('{0}.if_changed: name at least one earlier ensure' -f $Where))
+    }
+    foreach ($name in $Names) {
+        if (-not $Ensures.Contains([string]$name)) {
+            throw (New-AgentError -Code 'invalid_request' -Text ('{0}.if_changed: {1} is not an earlier ensure of this request' -f $Where, $name))
+        }
+    }
 }
 
 # ------------------------------------------------------------------ placeholders

@@ -76,6 +76,28 @@ function New-AgentFailedResult {
     return [ordered]@{ id = $Op['id']; kind = $Op['kind']; status = 'failed'; error = [ordered]@{ code = $Code; message = $Text } }
 }
 
+function Test-AgentIfChanged {
+    # Does this ensure run? Yes without if_changed; with it, only when one of the earlier ensures it
+    # names reported changed (in check mode: would change).
+    param($Op)
+    $names = $Op['if_changed']
+    if ($null -eq $names) { return $true }
+    foreach ($name in $names) {
+        $key = [string]$name
+        if ($script:ResultsById.ContainsKey($key)) {
+            $earlier = $script:ResultsById[$key]
+            if ($earlier.Contains('changed') -and $earlier['changed'] -is [bool] -and $earlier['changed']) { return $true }
+        }
+    }
+    return $false
+}
+
+function New-AgentSkippedResult {
+    # An if_changed ensure none of whose named ensures changed: ok, nothing looked at or changed.
+    param($Op)
+    return [ordered]@{ id = $Op['id']; kind = $Op['kind']; status = 'ok'; changed = $false; before = [ordered]@{}; after = [ordered]@{}; skipped = $true }
+}
+
 function Invoke-AgentOp {
     # One op -> its result: args checked, placeholders resolved, handler run, errors as contract errors.
     param($Op)

@@ -1,5 +1,6 @@
 # Main flow: parse the request, run reads always, ensures in order (after the
-# first failed ensure every later one is not_run), hold the host lock for the
+# first failed ensure every later one is not_run; an if_changed ensure none of
+# whose named ensures changed is skipped), hold the host lock for the
 # ensures when asked, and write ONE JSON string: the only output of the script.
 # Check mode: request.check_mode, or $Ansible.CheckMode under win_powershell.
 
@@ -48,6 +49,13 @@ function Invoke-AgentRequest {
             }
             if ($failed) {
                 $result = [ordered]@{ id = $op['id']; kind = $kind; status = 'not_run' }
+                $results.Add($result)
+                $script:ResultsById[[string]$op['id']] = $result
+                continue
+            }
+            if (-not (Test-AgentIfChanged -Op $op)) {
+                # if_changed: none of the earlier ensures it names changed (a restart nothing needs)
+                $result = New-AgentSkippedResult -Op $op
                 $results.Add($result)
                 $script:ResultsById[[string]$op['id']] = $result
                 continue

@@ -274,7 +274,7 @@ def replay(recorded_request, recorded_response):
 @pytest.mark.parametrize("case", contract_cases.cases_for("windows"), ids=lambda case: case.name)
 def test_contract_case_on_the_recorded_healthy_response(case):
     send = replay(request(), normalize_response(load(os.path.join(FIXTURES, "healthy.json"))["response"]))
-    if case.mutates or not all(contract.is_read(kind) for _i, kind, _a in case.ops) or \
+    if case.mutates or not all(contract.is_read(op[1]) for op in case.ops) or \
             send(case.request()) is None:
         pytest.skip("the recording holds no answer to every op of %s" % case.name)
     contract_cases.run_case(case, send)
