@@ -149,6 +149,38 @@ def measure(cmd, env=None, cwd=None, timeout=None, log=None):
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def system_cpu():
+    """(busy seconds, steal seconds) of the whole machine since boot, from /proc/stat (all cores summed)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
+    steal = fields[7] if len(fields) > 7 else 0
+    return (user + nice + system + irq + softirq + steal) / float(TICK), steal / float(TICK)
+
+
+class OtherLoad(object):
+    """CPU the rest of the machine used while something ran: machine busy time minus ours (and steal)."""
+
+    def __init__(self):
+        self.busy, self.steal = system_cpu()
+        self.self_cpu = _self_cpu()
+        self.start = time.monotonic()
+
+    def done(self, ours):
+        busy, steal = system_cpu()
+        wall = time.monotonic() - self.start
+        other = max(0.0, (busy - self.busy) - (steal - self.steal) - ours - (_self_cpu() - self.self_cpu))
+        return {"other_cpu_s": other, "other_cores": other / wall if wall else 0.0, "steal_s": steal - self.steal}
+
+
+def _self_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _proc_table():
     """{pid: (ppid, rss_bytes, cpu_seconds)} of every process."""
     table = {}
@@ -221,6 +253,7 @@ def _measure_child(spec):
     if spec.get("log"):
         out = open(spec["log"], "wb")  # pylint: disable=consider-using-with
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = OtherLoad()
     start = time.monotonic()
     proc = subprocess.Popen(spec["cmd"], cwd=spec.get("cwd"), stdout=out, stderr=subprocess.STDOUT)
     sampler = TreeSampler(proc.pid)
@@ -238,11 +271,12 @@ def _measure_child(spec):
     if out is not subprocess.DEVNULL:
         out.close()
     user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
-    json.dump({"rc": rc, "wall_s": wall, "cpu_user_s": user, "cpu_sys_s": system, "cpu_s": user + system,
+    other = load.done(user + system)
+    json.dump(dict(other, **{"rc": rc, "wall_s": wall, "cpu_user_s": user, "cpu_sys_s": system, "cpu_s": user + system,
                "maxrss_mb": after.ru_maxrss / 1024.0, "peak_rss_sum_mb": sampler.peak_rss / 1048576.0,
                "peak_pss_sum_mb": sampler.peak_pss / 1048576.0, "peak_procs": sampler.peak_procs,
                "main_cpu_s": sampler.main_cpu,
-               "samples": sampler.samples}, sys.stdout)
+               "samples": sampler.samples}), sys.stdout)
     return 0
 
 

@@ -28,8 +28,8 @@ options:
   state:
     description:
       - C(started) starts the services that are not running (and sets start mode Automatic).
-      - C(restarted) restarts every installed one (handlers use it after M(ndes.scep.policy_cert) changed the
-        certificate); it always reports a change, except in check mode.
+      - C(restarted) restarts every installed one (the remediate role's fallback handler uses it after
+        M(ndes.scep.policy_cert) changed the certificate); it always reports a change, except in check mode.
     type: str
     choices: [started, restarted]
     default: started
@@ -114,7 +114,7 @@ restart_required:
   sample: true
 restarts:
   description:
-    - What to restart and why; the remediate role's handlers act on it (M(ndes.scep.iis_restart)).
+    - What to restart and why; the remediate role hands them to the last fix of its plan (O(restarts)).
     - C(kind) is C(app_pool), C(service), C(iis) or C(connector); C(action) is C(recycle), C(start), C(restart),
       C(reset) or C(reinstall) (a manual step, reported only).
   returned: always

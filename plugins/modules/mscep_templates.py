@@ -91,7 +91,7 @@ restart_required:
   sample: true
 restarts:
   description:
-    - What to restart and why; the remediate role's handlers act on it (M(ndes.scep.iis_restart)).
+    - What to restart and why; the remediate role hands them to the last fix of its plan (O(restarts)).
     - C(kind) is C(app_pool), C(service), C(iis) or C(connector); C(action) is C(recycle), C(start), C(restart),
       C(reset) or C(reinstall) (a manual step, reported only).
   returned: always

@@ -32,7 +32,7 @@ description:
     changes nothing.
   - The registry key is exported to the run's backup folder before the value is written.
   - When the certificate changes, RV(restarts) lists what Microsoft's current guidance calls for, the
-    connector service and W3SVC restarts (the remediate role's handlers do them) and, if the connector
+    connector service and W3SVC restarts (the remediate role makes them with O(restarts)) and, if the connector
     still fails, reinstalling the connector (reported only).
 options:
   thumbprint:
@@ -179,7 +179,7 @@ restart_required:
   sample: true
 restarts:
   description:
-    - What to restart and why; the remediate role's handlers act on it (M(ndes.scep.iis_restart)).
+    - What to restart and why; the remediate role hands them to the last fix of its plan (O(restarts)).
     - C(kind) is C(app_pool), C(service), C(iis) or C(connector); C(action) is C(recycle), C(start), C(restart),
       C(reset) or C(reinstall) (a manual step, reported only).
   returned: always

@@ -36,7 +36,7 @@ description:
   - An older certificate of a role that a longer-valid certificate in use replaced (left by an earlier failed
     run or a manual renewal) is archived too.
   - NDES loads its RA certificates when IIS starts, so RV(restart_required) asks for an IIS reset (the remediate
-    role's handler does it).
+    role makes it with O(restarts)).
 options:
   ca:
     description:
@@ -192,7 +192,7 @@ restart_required:
   sample: true
 restarts:
   description:
-    - What to restart and why; the remediate role's handlers act on it (M(ndes.scep.iis_restart)).
+    - What to restart and why; the remediate role hands them to the last fix of its plan (O(restarts)).
     - After a renewal, C(kind=iis), C(action=reset).
   returned: always
   type: list

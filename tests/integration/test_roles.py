@@ -5,9 +5,10 @@
 
 Remote calls are counted by the ndes.scep.remote_calls callback: a compliant host costs
 exactly one agent call (the facts) and reports changed=0; a faulty one costs one call for
-the facts plus one per fix, restart or reboot that changed something; check mode leaves
-the lab byte-identical; a second run changes nothing; a rolling run stops at the first
-host whose probe still sees what its fixes should have repaired.
+the facts plus one per fix that changed something (the restarts ride in the last fix's call;
+a reboot, when the policy allows one, is a call of its own); check mode leaves the lab
+byte-identical; a second run changes nothing; a rolling run stops at the first host whose
+probe still sees what its fixes should have repaired.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import os
 
 import pytest
 
-from ansible_collections.ndes.scep.plugins.module_utils._lab import faults, layout, server
+from ansible_collections.ndes.scep.plugins.module_utils._lab import boot, faults, layout, pools, server
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +26,18 @@ pytestmark = pytest.mark.integration
 FIXABLE = ["impersonate_right", "app_pool_stopped", "root_intermediates", "crs_windows_auth",
            "proxy_connector_down", "request_limits", "httpsys_limits", "temp_acl", "ra_key_acl"]
 GATHER = "ndes.scep.remediate : Gather the NDES facts (one agent call)"
+HANDLERS = ("ndes.scep.remediate : Reset IIS", "ndes.scep.remediate : Recycle the SCEP application pool",
+            "ndes.scep.remediate : Restart the connector services")
+
+
+def iis_resets(root):
+    """How many IIS resets the lab saw (its iis_reset ensure counts them)."""
+    return boot.load(root).get("iis_resets", 0)
+
+
+def recycles(root, pool="SCEP"):
+    """How many recycles the lab's pool saw."""
+    return pools.runtime(root).get(pool, {}).get("recycles", 0)
 
 
 @pytest.fixture
@@ -201,10 +214,75 @@ def test_new_policy_certificate_resets_iis_and_restarts_the_connector(lab, labs)
     run = lab.run("ndes.scep.remediate")
     assert run.rc == 0, run.stdout + run.stderr
     busy = busy_tasks(run, "lab1")
+    # policy_cert is the whole plan: the IIS reset and the connector restarts ride in its own call
     assert busy == {GATHER: 1,
-                    "ndes.scep.remediate : Point NDESCertThumbprint at a valid certificate (POLICY_CERT_EXPIRED)": 1,
-                    "ndes.scep.remediate : Reset IIS": 1,
-                    "ndes.scep.remediate : Restart the connector services": 1}
+                    "ndes.scep.remediate : Point NDESCertThumbprint at a valid certificate (POLICY_CERT_EXPIRED)": 1}
+    assert iis_resets(roots["lab1"]) == 1
     host = report_of(lab, run)["hosts"][0]
     assert {(r["kind"], r["action"]) for r in host["restarts"]} >= {("service", "restart"), ("connector", "reinstall")}
+    done = {(r["kind"], r["name"]) for r in host["restarts"] if r.get("done")}
+    assert done == {("iis", None), ("service", "PFXCertificateConnectorSvc"), ("service", "PKICertificateConnectorSvc")}
+    assert [r["kind"] for r in host["restarts"] if not r.get("done")] == ["connector"]   # the reinstall: manual
     assert host["verify"]["reached"] is True and host["verify"]["unexplained"] == []
+
+
+def test_restarts_ride_in_the_last_fix_call_once(lab, labs):
+    roots = labs(lab1=FIXABLE)
+    root = roots["lab1"]
+    run = lab.run("ndes.scep.remediate")                   # reboot policy never: the restarts are due
+    assert run.rc == 0, run.stdout + run.stderr
+    busy = busy_tasks(run, "lab1")
+    assert not set(busy) & set(HANDLERS), busy              # no restart of its own
+    host = report_of(lab, run)["hosts"][0]
+    fixes_applied = sorted({c["module"] for c in host["changes"]})
+    assert len(fixes_applied) == 8
+    assert run.calls("lab1") == 1 + len(fixes_applied)
+    assert all(n == 1 for n in busy.values()), busy
+    # certreg_auth needs an IIS reset, which covers the recycles request_limits, user_right, ra_certs and
+    # temp_acl ask for: ONE reset, made in the call of the last fix (app_pool), no recycle
+    assert iis_resets(root) == 1 and recycles(root) == 0
+    done = [r for r in host["restarts"] if r.get("done")]
+    assert [(r["kind"], r["action"]) for r in done] == [("iis", "reset")]
+    assert {r["kind"] for r in host["restarts"] if not r.get("done")} <= {"app_pool"}   # root_store's "start"
+    assert host["verify"]["reached"] is True and host["verify"]["unexplained"] == []
+    again = lab.run("ndes.scep.remediate")
+    assert again.rc == 0, again.stdout + again.stderr
+    assert again.calls("lab1") == 1 and again.recap("lab1")["changed"] == "0"
+    assert iis_resets(root) == 1 and recycles(root) == 0
+
+
+def test_a_recycle_rides_in_the_last_fix_call(lab, labs):
+    roots = labs(lab1=["request_limits", "impersonate_right"])
+    run = lab.run("ndes.scep.remediate")
+    assert run.rc == 0, run.stdout + run.stderr
+    assert busy_tasks(run, "lab1") == {
+        GATHER: 1, "ndes.scep.remediate : Raise the IIS and HTTP.sys request limits (REQUEST_LIMITS, HTTPSYS_LIMITS)": 1,
+        "ndes.scep.remediate : Grant IIS_IUSRS the impersonate right (IMPERSONATE_RIGHT)": 1}
+    assert recycles(roots["lab1"]) == 1 and iis_resets(roots["lab1"]) == 0
+    assert [(r["kind"], r["name"]) for r in report_of(lab, run)["hosts"][0]["restarts"] if r.get("done")] == [
+        ("app_pool", "SCEP")]
+
+
+def test_check_mode_makes_no_restart(lab, labs):
+    roots = labs(lab1=FIXABLE)
+    before = layout.state_digest(roots["lab1"])
+    run = lab.run("ndes.scep.remediate", check=True)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert layout.state_digest(roots["lab1"]) == before
+    assert not set(busy_tasks(run, "lab1")) & set(HANDLERS)
+    host = report_of(lab, run)["hosts"][0]
+    assert host["restarts"] and not any(r.get("done") for r in host["restarts"])     # predicted, not made
+    assert iis_resets(roots["lab1"]) == 0 and recycles(roots["lab1"]) == 0
+
+
+def test_the_handlers_make_the_restarts_no_fix_call_made(lab, labs):
+    roots = labs(lab1=["request_limits", "impersonate_right"])
+    # a plan whose last entry never runs: request_limits is not last, so it carries no restart, and
+    # user_right is not planned: the recycle request_limits asked for is left to the fallback handler
+    run = lab.run("ndes.scep.remediate", extra_vars={"__ndes_fix_plan": ["request_limits", "not_a_fix"],
+                                                     "ndes_verify": False})
+    assert run.rc == 0, run.stdout + run.stderr
+    assert busy_tasks(run, "lab1") == {
+        GATHER: 1, "ndes.scep.remediate : Raise the IIS and HTTP.sys request limits (REQUEST_LIMITS, HTTPSYS_LIMITS)": 1,
+        "ndes.scep.remediate : Recycle the SCEP application pool": 1}
+    assert recycles(roots["lab1"]) == 1 and iis_resets(roots["lab1"]) == 0

@@ -55,10 +55,16 @@ def _is_inherited_default(entry):
     return {"owner_sid": entry.get("owner_sid"), "aces": entry.get("aces")} == default
 
 
-def restorable_view(root):
-    """``{relative path: digest}`` of the state files, runtime-only metadata left out (see module doc)."""
+def restorable_view(root, processes=True):
+    """``{relative path: digest}`` of the state files, runtime-only metadata left out (see module doc).
+
+    ``processes=False`` also leaves out state/boot.json whole: what running processes carry (the rights
+    in the worker's token since its last start, the HTTP.sys values in effect since the last boot).
+    """
     out = {}
     for rel, full in _files(root):
+        if rel == "state/boot.json" and not processes:
+            continue
         with open(full, "rb") as handle:
             data = handle.read()
         if rel == "state/registry.json":

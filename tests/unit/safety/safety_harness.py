@@ -67,8 +67,9 @@ class Outcome(object):
         return out
 
 
-def run_action(module, args, root, windows=True, check=False, diff=True, task_vars=None):
+def run_action(module, args, root, windows=True, check=False, diff=True, task_vars=None, lock_timeout=None):
     """Run ``ndes.scep.<module>`` with ``args`` against the lab at ``root``; return an Outcome."""
+    handle_args = {} if lock_timeout is None else {"lock_timeout": lock_timeout}
     action_class = importlib.import_module(ACTION_PACKAGE + module).ActionModule
     task = Task()
     task.action = "ndes.scep." + module
@@ -84,13 +85,13 @@ def run_action(module, args, root, windows=True, check=False, diff=True, task_va
         calls.append((module_name, module_args))
         if module_name == base.WINDOWS_AGENT_MODULE:
             request = json.loads(module_args["parameters"]["Request"])
-            response = agent.handle(root, request)
+            response = agent.handle(root, request, **handle_args)
             # win_powershell returns the script's output objects; the agent writes one JSON string
             return {"changed": any(r.get("changed") for r in response["results"]),
                     "output": [json.dumps(response)]}
         if module_name == base.LAB_AGENT_MODULE:
             request = json.loads(json.dumps(module_args["request"]))
-            return {"response": agent.handle(module_args["root"], request)}
+            return {"response": agent.handle(module_args["root"], request, **handle_args)}
         raise AssertionError("unexpected module %s" % module_name)
 
     action._execute_module = execute_module

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ndes.scep contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The remediate role's static restart map (roles/remediate/vars/main.yml) matches what each fix module reports."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import yaml
+
+import lab_flow as lf
+from test_lab_flow import FIXABLE, IDS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+ROLE = os.path.join(ROOT, "roles", "remediate")
+
+
+def _yaml(*parts):
+    with open(os.path.join(ROLE, *parts), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+RESTART_MAP = _yaml("vars", "main.yml")["__ndes_fix_restart_map"]
+
+
+def option_kinds(restarts):
+    """A fix result's ``restarts`` in the vocabulary of the ``restarts`` option, as vars/main.yml converts them."""
+    out = set()
+    for r in restarts:
+        name = (r.get("name") or "").lower()
+        if r["kind"] == "iis" or (r["kind"] == "service" and name == "w3svc"):
+            out.add("iis_reset")
+        elif r["kind"] == "service":
+            out.add("connector_restart")
+        elif r["kind"] == "app_pool" and r["action"] == "recycle":
+            out.add("recycle")
+    return out
+
+
+def test_the_map_names_every_fix_of_the_plan_and_only_those():
+    with open(os.path.join(ROLE, "tasks", "fixes.yml"), encoding="utf-8") as handle:
+        planned = re.findall(r"plan\.append\('(\w+)'\)", handle.read())
+    assert planned == list(RESTART_MAP)                          # same fixes, same order as they run
+    tasks = _yaml("tasks", "fixes.yml")
+    for fix in RESTART_MAP:
+        task = next(t for t in tasks if t.get("register") == "__ndes_fix_" + fix)
+        assert task["when"] == "'%s' in __ndes_fix_plan" % fix
+        assert task["ndes.scep." + fix]["restarts"] == (
+            "{{ __ndes_last_fix_restarts if __ndes_fix_plan | last == '%s' else omit }}" % fix)
+
+
+SEEN = {}
+
+
+@pytest.mark.parametrize("fid,variant,module,args,prepare,fixed", [row for row in FIXABLE if row[2] in RESTART_MAP],
+                         ids=[i for i, row in zip(IDS, FIXABLE) if row[2] in RESTART_MAP])
+def test_what_a_fix_reports_is_in_its_map_entry(tmp_path, fid, variant, module, args, prepare, fixed):
+    del fixed
+    root = lf.make_lab(tmp_path / "lab", [{"id": fid, "variant": variant} if variant else fid])
+    if prepare:
+        prepare(root)
+    result, _calls, _requests = lf.run(module, root, check=True, facts=lf.info(root), **args)
+    assert result["changed"] is True
+    kinds = option_kinds(result["restarts"])
+    assert kinds <= set(RESTART_MAP[module]), (module, result["restarts"])
+    SEEN.setdefault(module, set()).update(kinds)
+
+
+def test_each_map_entry_is_needed_by_some_fault():
+    # runs after the parametrized test above (same module, file order); ra_renew needs a CA (test_ra_renew.py)
+    if not SEEN:
+        pytest.skip("run with the test above")
+    for module, kinds in SEEN.items():
+        assert set(RESTART_MAP[module]) == kinds, module
+    assert RESTART_MAP["ra_renew"] == ["iis_reset"]
