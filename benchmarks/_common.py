@@ -166,17 +166,17 @@ class OtherLoad(object):
 
     def __init__(self):
         self.busy, self.steal = system_cpu()
-        self.self_cpu = _self_cpu()
+        self.self_cpu = self_cpu()
         self.start = time.monotonic()
 
     def done(self, ours):
         busy, steal = system_cpu()
         wall = time.monotonic() - self.start
-        other = max(0.0, (busy - self.busy) - (steal - self.steal) - ours - (_self_cpu() - self.self_cpu))
+        other = max(0.0, (busy - self.busy) - (steal - self.steal) - ours - (self_cpu() - self.self_cpu))
         return {"other_cpu_s": other, "other_cores": other / wall if wall else 0.0, "steal_s": steal - self.steal}
 
 
-def _self_cpu():
+def self_cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 

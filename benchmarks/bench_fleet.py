@@ -177,7 +177,7 @@ def judge(hosts, forks, latency, cores, kind, runs):
     """Medians of one cell and its targets."""
     med = dict((key, c.stats([r[key] for r in runs])["median"]) for key in (
         "wall_s", "cpu_s", "controller_only_cpu_s", "target_cpu_s", "peak_rss_sum_mb", "peak_pss_sum_mb",
-        "maxrss_mb", "remote_calls", "calls_per_host", "calls_per_host_max", "tasks_per_host", "main_cpu_s"))
+        "maxrss_mb", "remote_calls", "calls_per_host", "calls_per_host_max", "tasks_per_host", "main_cpu_s", "other_cores"))
     batches = math.ceil(hosts / float(forks))
     lat = latency if kind != "ping" else 0.0
     bound_latency = batches * med["calls_per_host_max"] * lat

@@ -11,13 +11,15 @@ Every run is a fresh process (``bench_logs.py FILE --child MODE``): wall seconds
 records found, peak RSS of that process (``ru_maxrss``, interpreter and imports included). Figures are
 medians over the repeats (bench_logs.py on its own reports the best run). The files are generated once
 (same seed, so the same bytes) and reused while their size matches; they are read from the page cache
-(the machine has far more memory than the files), so this measures parsing, not the disk.
+(the machine has far more memory than the files), so this measures parsing, not the disk. ``other_cores``:
+how many cores the rest of the machine kept busy meanwhile (``_common.OtherLoad``).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 
@@ -51,9 +53,14 @@ def log_file(size_text):
 
 
 def run_mode(path, mode):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = c.OtherLoad()
     out = subprocess.run([sys.executable, BENCH, path, "--child", mode], check=True, capture_output=True,
                          text=True).stdout
-    return json.loads(out)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    res = json.loads(out)
+    res.update(load.done(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
+    return res
 
 
 def main(argv=None):
@@ -77,6 +84,7 @@ def main(argv=None):
                 "mb_per_s": size_mb / seconds["median"],
                 "records": runs[0]["records"],
                 "peak_rss_mb": c.stats([r["peak_rss_mb"] for r in runs]),
+                "other_cores": c.stats([r["other_cores"] for r in runs])["median"],
             }
             print("logs %-5s %-9s %.0f MB/s, peak RSS %.1f MB" % (size_text, mode, results[mode]["mb_per_s"],
                                                                  results[mode]["peak_rss_mb"]["median"]),

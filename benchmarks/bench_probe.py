@@ -9,7 +9,9 @@ Usage: ``python benchmarks/bench_probe.py [--out FILE]`` (``BENCH_PROBE_REPEAT``
 For a healthy lab (403.0 on the bare URL, GetCACaps, three GetCACert, the 40 000-byte iOS GET) and a lab
 with section A minus url_not_403 (the 503 path), the face runs on 127.0.0.1 as ``ndes.scep.lab`` starts it;
 the probe runs in this process, one untimed warm-up call first (imports), then ``repeat`` timed calls.
-The HTTP requests one probe makes are counted from the lines it adds to the lab's W3C and HTTPERR logs.
+The HTTP requests one probe makes are counted from the lines it adds to the lab's W3C and HTTPERR logs;
+the CPU of the probe (this process) and of the face (from /proc) per probe are reported next to the latency,
+and ``other_cores`` says how busy the rest of the machine was.
 """
 from __future__ import annotations
 
@@ -40,6 +42,13 @@ def log_lines(root):
     return total
 
 
+def proc_cpu(pid):
+    """user+sys seconds of a running process (the lab face) from /proc."""
+    with open("/proc/%d/stat" % pid, "rb") as handle:
+        rest = handle.read().rsplit(b")", 1)[1].split()
+    return (int(rest[11]) + int(rest[12])) / float(c.TICK)
+
+
 def bench_lab(base, name, fault_list, repeat):
     c.use_collection()
     from ansible_collections.ndes.scep.plugins.module_utils._lab import faults, server
@@ -55,10 +64,16 @@ def bench_lab(base, name, fault_list, repeat):
         cold = time.perf_counter() - start
         before = log_lines(root)
         times = []
+        face_cpu = proc_cpu(face["pid"])
+        load = c.OtherLoad()
+        self_cpu = c.self_cpu()
         for _ in range(repeat):
             start = time.perf_counter()
             doc = probe.probe(face["scep_url"])
             times.append(time.perf_counter() - start)
+        face_cpu = proc_cpu(face["pid"]) - face_cpu
+        probe_cpu = c.self_cpu() - self_cpu  # pylint: disable=protected-access
+        other = load.done(face_cpu)
         requests = (log_lines(root) - before) / float(repeat)
     finally:
         server.stop(root)
@@ -67,6 +82,7 @@ def bench_lab(base, name, fault_list, repeat):
         "seconds": c.stats(times), "cold_first_call_s": cold,
         "http_requests_per_probe": requests, "signals": doc.get("signals"),
         "bare_url_status": doc["checks"]["bare_url"].get("status"),
+        "probe_cpu_s": probe_cpu / repeat, "face_cpu_s": face_cpu / repeat, "other_cores": other["other_cores"],
     }
 
 

@@ -159,12 +159,15 @@ def fleet_section(doc):
             "itself (its single-threaded scheduler; from /proc at the last sample). **wall target** = 1.5 x max(ceil(hosts/forks) x calls per "
             "host x latency, CPU / %s cores); ceil() because fewer hosts than forks still take one full round; "
             "**CPU per call target**: CPU / remote calls <= 2 x the same for ping at the same hosts and forks. The last "
-            "column divides wall time by the sum of both bounds instead of their max."
+            "column divides wall time by the sum of both bounds instead of their max. **other load** = cores the rest of "
+            "the machine kept busy during the run (machine busy time from /proc/stat minus this run's tree): "
+            "other sessions' jobs share this machine, and wall times are only as clean as that figure is low."
             % (c.MEM_INTERVAL, doc["machine"]["cores"]), ""]
     out += ["| playbook | hosts | forks | runs | calls/host | tasks/host | wall s (min-max) | wall target s | wall | CPU s "
             "| main CPU s | CPU/host s | ctrl-only CPU/host s | CPU/call s (x ping) | ctrl-only CPU/call s (x ping) | "
-            "CPU/call | peak RSS sum MB | peak PSS sum MB | largest process MB | wall / (latency + CPU bounds) |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "CPU/call | peak RSS sum MB | peak PSS sum MB | largest process MB | wall / (latency + CPU bounds) | "
+            "other load (cores) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for cell in doc["cells"]:
         m = cell["median"]
         ratio = cell.get("cpu_per_call_vs_ping")
@@ -172,7 +175,7 @@ def fleet_section(doc):
         failed = any(cell["rc"])
         both = cell["wall_bound_latency_s"] + cell["wall_bound_cpu_s"]
         out.append("| %s | %d | %d | %d | %s | %s | %s (%s-%s)%s | %s | %s | %s | %s | %s | %s | %s%s | %s%s | %s | %s "
-                   "| %s | %s | %s |" % (
+                   "| %s | %s | %s | %s |" % (
             cell["playbook"], cell["hosts"], cell["forks"], cell["repeats"], num(m["calls_per_host"], 2),
             num(m.get("tasks_per_host"), 0), num(cell["wall_s"]["median"]),
             num(cell["wall_s"]["min"]), num(cell["wall_s"]["max"]), " FAILED rc %s" % cell["rc"] if failed else "",
@@ -181,7 +184,8 @@ def fleet_section(doc):
             num(cell["cpu_per_call_s"], 3), " (%.2fx)" % ratio if ratio else "",
             num(cell["controller_only_cpu_per_call_s"], 3), " (%.2fx)" % cratio if cratio else "",
             mark(cell.get("cpu_per_call_met")), num(m["peak_rss_sum_mb"], 0), num(m["peak_pss_sum_mb"], 0),
-            num(m["maxrss_mb"], 0), num(cell["wall_s"]["median"] / both, 2) if both else "n/a"))
+            num(m["maxrss_mb"], 0), num(cell["wall_s"]["median"] / both, 2) if both else "n/a",
+            num(m.get("other_cores"), 2)))
     out += ["", "Growth with hosts (medians; value per host count, then the factor per step):", ""]
     for playbook in cfg["playbooks"]:
         for forks in cfg["forks"]:
@@ -226,14 +230,14 @@ def logs_section(doc):
             "building a dict per line. MB/s = file size / median wall seconds of the parse; peak memory = "
             "`ru_maxrss` of that process (interpreter and imports included). Page cache warm (the files are "
             "generated just before; the machine has %s GB RAM)." % doc["machine"]["memory_gb"], ""]
-    out += ["| file | lines | mscep.dll lines | mode | median s (min-max) | MB/s | records | peak RSS MB |",
-            "|---|---|---|---|---|---|---|---|"]
+    out += ["| file | lines | mscep.dll lines | mode | median s (min-max) | MB/s | records | peak RSS MB | other load (cores) |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for fdoc in doc["files"]:
         for mode, r in fdoc["results"].items():
-            out.append("| %s (%s MB) | %d | %d | %s | %s (%s-%s) | %s | %d | %s |" % (
+            out.append("| %s (%s MB) | %d | %d | %s | %s (%s-%s) | %s | %d | %s | %s |" % (
                 fdoc["size"], num(fdoc["size_mb"], 0), fdoc["lines"], fdoc["mscep_lines"], mode,
                 num(r["seconds"]["median"], 2), num(r["seconds"]["min"], 2), num(r["seconds"]["max"], 2),
-                num(r["mb_per_s"], 0), r["records"], num(r["peak_rss_mb"]["median"])))
+                num(r["mb_per_s"], 0), r["records"], num(r["peak_rss_mb"]["median"]), num(r.get("other_cores"), 2)))
     out += ["", "Runs per mode and size: %d. " % doc["files"][0]["repeats"]]
     if "memory_flat" in doc:
         out[-1] += ("Peak memory of the filter path grows by %s MB for a %.1fx larger file: %s." % (
@@ -255,14 +259,17 @@ def probe_section(doc):
     out += ["`_ndes.probe.probe(url)` (what ndes.scep.probe and the diagnose action run) against a lab face on "
             "127.0.0.1 started with `server.start`: bare URL, GetCACaps, GetCACert for Windows, Android and iOS, "
             "the 40 000-byte iOS GET. One untimed warm-up call, then the timed calls in the same process.", "",
-            "| lab | bare URL status | signals | HTTP requests per probe | runs | median ms | min-max ms | first call ms |",
-            "|---|---|---|---|---|---|---|---|"]
+            "| lab | bare URL status | signals | HTTP requests per probe | runs | median ms | min-max ms | first call ms "
+            "| probe CPU ms | face CPU ms | other load (cores) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for lab in doc["labs"]:
         s = lab["seconds"]
-        out.append("| %s | %s | %s | %s | %d | %s | %s-%s | %s |" % (
+        out.append("| %s | %s | %s | %s | %d | %s | %s-%s | %s | %s | %s | %s |" % (
             lab["lab"], lab["bare_url_status"], ", ".join(lab["signals"] or []) or "none",
             num(lab["http_requests_per_probe"], 0), s["n"], num(s["median"] * 1000), num(s["min"] * 1000),
-            num(s["max"] * 1000), num(lab["cold_first_call_s"] * 1000)))
+            num(s["max"] * 1000), num(lab["cold_first_call_s"] * 1000),
+            num(lab["probe_cpu_s"] * 1000) if "probe_cpu_s" in lab else "n/a",
+            num(lab["face_cpu_s"] * 1000) if "face_cpu_s" in lab else "n/a", num(lab.get("other_cores"), 2)))
     out.append("")
     return out
 

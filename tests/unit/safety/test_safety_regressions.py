@@ -145,3 +145,17 @@ def test_rolling_back_the_same_run_twice_changes_nothing_the_second_time(lab_cop
     assert run_action("rollback", {"run_id": "20260101T000000Z-twice1"}, root).result["changed"] is True
     again = run_action("rollback", {"run_id": "20260101T000000Z-twice1"}, root).result
     assert again["changed"] is False
+
+
+def test_request_limits_reports_the_reboot_a_value_set_meanwhile_still_needs(lab_copy):
+    """Two runs at once: run B set HTTP.sys values after run A read its facts; run A's ensure found them set
+    and reported no reboot, so the remediate role took HTTPSYS_LIMITS as fixed and in effect, and its
+    verification failed with "still sees what this run fixed"."""
+    root = lab_copy(["httpsys_limits"])
+    stale = run_action("info", {}, root).result["ndes"]
+    other = run_action("request_limits", {"scope": ["httpsys"]}, root).result
+    assert other["changed"] is True and other["reboot_required"] is True
+    late = run_action("request_limits", {"scope": ["httpsys"], "facts": stale}, root).result
+    assert late.get("failed") is not True and late["changed"] is False
+    assert late["reboot_required"] is True
+    assert any("in effect until the next reboot" in r for r in late["reboot_reasons"])

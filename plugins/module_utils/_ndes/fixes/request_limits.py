@@ -152,6 +152,7 @@ def finish(args, plan, results):
     """Verify the effective values the ensures report; name the level that still overrides them."""
     errors = []
     fields = {}
+    pending = []
     verify = (results.get("iis_verify") or {}).get("data") or {}
     for op_id, kind, op_args in plan.ops:
         if kind == "iis_property":
@@ -175,5 +176,16 @@ def finish(args, plan, results):
             if not isinstance(value, int) or value < op_args["value"]:
                 errors.append("HTTP.sys %s reads %s after writing %d under %s; check the agent's access to the key "
                               "and rerun." % (name, value, op_args["value"], HTTP_PARAMETERS))
+            in_effect = plan.fields["httpsys"][name].get("in_effect")
+            if not (results.get(op_id) or {}).get("changed") and value == op_args["value"] and \
+                    in_effect is not None and in_effect != value:
+                # set meanwhile by another run (the facts predate it): still not in effect until a reboot
+                pending.append("HTTP.sys %s is set to %d but %d is in effect until the next reboot (it was set "
+                               "after these facts were read)" % (name, value, in_effect))
+    if pending:
+        changed = any((results.get(op_id) or {}).get("changed") for op_id, kind, _a in plan.ops
+                      if kind in ("iis_property", "registry_value"))
+        fields["reboot_required"] = True
+        fields["reboot_reasons"] = c.shape(plan, changed)["reboot_reasons"] + pending
     fields.update({"iis": plan.fields.get("iis"), "httpsys": plan.fields.get("httpsys")})
     return {k: v for k, v in fields.items() if v is not None}, (" ".join(errors) or None)

@@ -144,3 +144,29 @@ def test_without_the_option_nothing_changes_in_the_result(tmp_path):
     result, calls, requests = lf.run("user_right", root, facts=lf.info(root))
     assert calls == 1 and "restarts_done" not in result and result["restart_required"] is True
     assert [op[0] for op in ops_of(requests[0])] == ["grant"] and recycles(root) == 0
+
+
+def test_the_windows_wire_carries_if_changed_and_the_skipped_result(tmp_path):
+    """The Windows path of the action base (JSON request, win_powershell output, normalize, validate) with the
+    lab answering: the conditional restart goes out with if_changed and its skipped answer comes back intact."""
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                    "safety"))
+    import safety_harness
+    root = lf.make_lab(tmp_path / "lab", [{"id": "impersonate_right", "variant": "local"}])
+    facts = lf.info(root)
+    out = safety_harness.run_action("user_right", {"facts": facts, "restarts": [RECYCLE]}, root, windows=True)
+    assert out.result["changed"] is True and not out.result.get("failed"), out.result
+    sent = out.requests()[0]["ops"][-1]
+    assert sent["id"] == "restart_recycle_SCEP" and sent["if_changed"] == ["grant"]
+    assert out.result["restarts_done"][0]["targets"] == ["SCEP"] and recycles(root) == 1
+    # stale facts: the grant goes out again and changes nothing, so the agent skips the recycle; an owed
+    # connector restart still runs, in the same call
+    again = safety_harness.run_action("user_right", {"facts": facts, "restarts": [
+        RECYCLE, {"kind": "connector_restart", "name": "PKICertificateConnectorSvc", "when": "always"}]}, root)
+    assert len(again.windows_calls) == 1 and [op["id"] for op in again.requests()[0]["ops"]] == [
+        "grant", "restart_recycle_SCEP", "restart_service_PKICertificateConnectorSvc"]
+    assert [d["kind"] for d in again.result["restarts_done"]] == ["connector_restart"]
+    assert again.result["changed"] is True and again.result["changes"] == []
+    assert recycles(root) == 1
