@@ -166,14 +166,30 @@ class OtherLoad(object):
 
     def __init__(self):
         self.busy, self.steal = system_cpu()
-        self.self_cpu = self_cpu()
+        self.own = self_cpu()
         self.start = time.monotonic()
 
     def done(self, ours):
         busy, steal = system_cpu()
         wall = time.monotonic() - self.start
-        other = max(0.0, (busy - self.busy) - (steal - self.steal) - ours - (self_cpu() - self.self_cpu))
+        other = max(0.0, (busy - self.busy) - (steal - self.steal) - ours - (self_cpu() - self.own))
         return {"other_cpu_s": other, "other_cores": other / wall if wall else 0.0, "steal_s": steal - self.steal}
+
+
+def wait_quiet():
+    """With BENCH_WAIT_QUIET=N (seconds), wait up to N s until the rest of the machine uses under
+    BENCH_QUIET_CORES (default 0.25) cores over 10 s; returns {waited_s, other_cores} (what was seen last)."""
+    limit = float(os.environ.get("BENCH_WAIT_QUIET") or 0)
+    threshold = float(os.environ.get("BENCH_QUIET_CORES") or 0.25)
+    start = time.monotonic()
+    other = None
+    while limit > 0:
+        load = OtherLoad()
+        time.sleep(10)
+        other = load.done(0.0)["other_cores"]
+        if other < threshold or time.monotonic() - start >= limit:
+            break
+    return {"waited_s": time.monotonic() - start, "other_cores": other}
 
 
 def self_cpu():
@@ -272,11 +288,11 @@ def _measure_child(spec):
         out.close()
     user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
     other = load.done(user + system)
-    json.dump(dict(other, **{"rc": rc, "wall_s": wall, "cpu_user_s": user, "cpu_sys_s": system, "cpu_s": user + system,
-               "maxrss_mb": after.ru_maxrss / 1024.0, "peak_rss_sum_mb": sampler.peak_rss / 1048576.0,
-               "peak_pss_sum_mb": sampler.peak_pss / 1048576.0, "peak_procs": sampler.peak_procs,
-               "main_cpu_s": sampler.main_cpu,
-               "samples": sampler.samples}), sys.stdout)
+    other.update({"rc": rc, "wall_s": wall, "cpu_user_s": user, "cpu_sys_s": system, "cpu_s": user + system,
+                  "maxrss_mb": after.ru_maxrss / 1024.0, "peak_rss_sum_mb": sampler.peak_rss / 1048576.0,
+                  "peak_pss_sum_mb": sampler.peak_pss / 1048576.0, "peak_procs": sampler.peak_procs,
+                  "main_cpu_s": sampler.main_cpu, "samples": sampler.samples})
+    json.dump(other, sys.stdout)
     return 0
 
 

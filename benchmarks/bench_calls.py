@@ -70,12 +70,12 @@ def run_once(base, kind, fault_list, extra):
     try:
         inventory = os.path.join(base, "inventory.json")
         with open(inventory, "w", encoding="utf-8") as handle:
-            json.dump({"all": {"hosts": {"ndes01": {"ansible_connection": "local",
-                                                   "ansible_python_interpreter": sys.executable,
-                                                   "ndes_lab_root": root}}}}, handle)
+            host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "ndes_lab_root": root}
+            json.dump({"all": {"hosts": {"ndes01": host}}}, handle)
         cmd = [os.path.join(c.BIN, "ansible-playbook"), "-i", inventory, "ndes.scep." + kind]
         if extra:
             cmd += ["-e", json.dumps(extra)]
+        c.wait_quiet()
         start = time.monotonic()
         proc = subprocess.run(cmd, env=c.ansible_env(base), cwd=base, check=False, capture_output=True, text=True,
                               timeout=900)
@@ -95,7 +95,7 @@ def run_once(base, kind, fault_list, extra):
         "fixes_applied": sorted(set(ch.get("module") for ch in changes if ch.get("module"))),
         "rebooted": host.get("rebooted"),
         "findings": sorted(set(f.get("id") for f in host.get("findings") or [] if isinstance(f, dict))),
-        "log_tail": (proc.stdout + proc.stderr)[-3000:] if proc.returncode else None,
+        "log_tail": (proc.stdout + proc.stderr)[-8000:] if proc.returncode else None,
     }
 
 
@@ -106,7 +106,7 @@ def main(argv=None):
     repeat = int(os.environ.get("BENCH_CALLS_REPEAT") or (1 if c.env_flag("BENCH_QUICK") else 3))
     rows = []
     for sid, kind, fault_list, extra, label in SCENARIOS:
-        runs = [run_once(os.path.join(c.WORK, "calls", sid), kind, fault_list, extra) for _ in range(repeat)]
+        runs = [run_once(os.path.join(c.WORK, "calls", sid), kind, fault_list, extra) for dummy in range(repeat)]
         first = runs[0]
         base = baseline(kind, fault_list)
         calls = c.stats([r["calls"] for r in runs])["median"]

@@ -13,7 +13,9 @@ Usage: ``python benchmarks/bench_fleet.py [--out FILE]``; the matrix comes from 
   ``latency`` of every lab, as the ``lab_inject`` ensure stores it),
 * ``BENCH_FLEET_FAULTS`` faults of every lab host (default: section A without ``url_not_403``),
 * ``BENCH_SERIAL`` the remediate playbook's ``ndes_serial`` (default ``100%``: forks bound the parallelism),
-* ``BENCH_QUICK=1``: 10 hosts, forks 10, one repeat.
+* ``BENCH_QUICK=1``: 10 hosts, forks 10, one repeat,
+* ``BENCH_WAIT_QUIET=N``: before each run wait up to N s for the rest of the machine to go quiet
+  (``_common.wait_quiet``; every run records ``other_cores`` anyway).
 
 Labs: one lab per fault set is made with ``faults.create`` and copied (``shutil.copytree``) for every host
 before each repeat (the labs are plain directories without absolute paths; only their location differs).
@@ -196,6 +198,7 @@ def judge(hosts, forks, latency, cores, kind, runs):
         "wall_target_s": 1.5 * max(bound_latency, bound_cpu),
     }
     out["wall_met"] = out["wall_s"]["median"] <= out["wall_target_s"]
+    out["runs"] = [dict((k, v) for k, v in r.items() if k != "log_tail") for r in runs]
     if any(r["rc"] != 0 for r in runs):
         out["log_tail"] = [r.get("log_tail") for r in runs if r["rc"] != 0][0]
     return out
@@ -209,8 +212,8 @@ def compare(cells):
         if cell["playbook"] == "ping" or ping is None or not cell["cpu_per_call_s"]:
             continue
         cell["cpu_per_call_vs_ping"] = cell["cpu_per_call_s"] / ping["cpu_per_call_s"]
-        cell["controller_only_cpu_per_call_vs_ping"] = (cell["controller_only_cpu_per_call_s"]
-                                                       / ping["controller_only_cpu_per_call_s"])
+        ctrl = cell["controller_only_cpu_per_call_s"]
+        cell["controller_only_cpu_per_call_vs_ping"] = ctrl / ping["controller_only_cpu_per_call_s"]
         cell["cpu_per_call_met"] = cell["cpu_per_call_vs_ping"] <= 2.0
         cell["controller_only_cpu_per_call_met"] = cell["controller_only_cpu_per_call_vs_ping"] <= 2.0
 
@@ -231,7 +234,9 @@ def main(argv=None):
                 for rep in range(repeat):
                     inventory = fleet.labs(hosts)          # fresh faulty labs: remediate has work each time
                     for kind in cfg["playbooks"]:
+                        quiet = c.wait_quiet()
                         res = fleet.run(kind, inventory, hosts, forks)
+                        res["waited_for_quiet_s"] = quiet["waited_s"]
                         runs[kind].append(res)
                         print("fleet %-9s hosts=%-3d forks=%-2d rep=%d rc=%d wall=%.1fs cpu=%.1fs calls=%d" % (
                             kind, hosts, forks, rep + 1, res["rc"], res["wall_s"], res["cpu_s"], res["remote_calls"]),

@@ -77,7 +77,8 @@ def main(argv=None):
         size_mb = meta["bytes"] / 1048576.0
         results = {}
         for mode in modes:
-            runs = [run_mode(path, mode) for _ in range(repeat)]
+            c.wait_quiet()
+            runs = [run_mode(path, mode) for dummy in range(repeat)]
             seconds = c.stats([r["seconds"] for r in runs])
             results[mode] = {
                 "seconds": seconds,
@@ -86,9 +87,9 @@ def main(argv=None):
                 "peak_rss_mb": c.stats([r["peak_rss_mb"] for r in runs]),
                 "other_cores": c.stats([r["other_cores"] for r in runs])["median"],
             }
-            print("logs %-5s %-9s %.0f MB/s, peak RSS %.1f MB" % (size_text, mode, results[mode]["mb_per_s"],
-                                                                 results[mode]["peak_rss_mb"]["median"]),
-                  file=sys.stderr, flush=True)
+            rate, rss = results[mode]["mb_per_s"], results[mode]["peak_rss_mb"]["median"]
+            line = "logs %-5s %-9s %.0f MB/s, peak RSS %.1f MB" % (size_text, mode, rate, rss)
+            print(line, file=sys.stderr, flush=True)
         files.append({"size": size_text, "bytes": meta["bytes"], "size_mb": size_mb, "lines": meta["lines"],
                       "mscep_lines": meta["mscep_lines"], "header_blocks": meta["header_blocks"],
                       "repeats": repeat, "results": results})

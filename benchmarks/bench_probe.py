@@ -12,11 +12,17 @@ the probe runs in this process, one untimed warm-up call first (imports), then `
 The HTTP requests one probe makes are counted from the lines it adds to the lab's W3C and HTTPERR logs;
 the CPU of the probe (this process) and of the face (from /proc) per probe are reported next to the latency,
 and ``other_cores`` says how busy the rest of the machine was.
+
+Alongside, on the faulty lab: the controller-side work of one ``ndes.scep.diagnose`` host, stage by stage,
+in process (CPU seconds, mean over ``repeat`` after one uncounted round): the request, the lab agent's answer (target side, for
+scale), the JSON round trip a module result takes, response validation, facts, log summary, probe, rules.
+It is what the collection itself adds per host; the rest of a fleet run's controller CPU is Ansible's.
 """
 from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import sys
@@ -62,17 +68,18 @@ def bench_lab(base, name, fault_list, repeat):
         start = time.perf_counter()
         doc = probe.probe(face["scep_url"])
         cold = time.perf_counter() - start
+        c.wait_quiet()
         before = log_lines(root)
         times = []
         face_cpu = proc_cpu(face["pid"])
         load = c.OtherLoad()
-        self_cpu = c.self_cpu()
-        for _ in range(repeat):
+        own_cpu = c.self_cpu()
+        for dummy in range(repeat):
             start = time.perf_counter()
             doc = probe.probe(face["scep_url"])
             times.append(time.perf_counter() - start)
         face_cpu = proc_cpu(face["pid"]) - face_cpu
-        probe_cpu = c.self_cpu() - self_cpu  # pylint: disable=protected-access
+        probe_cpu = c.self_cpu() - own_cpu
         other = load.done(face_cpu)
         requests = (log_lines(root) - before) / float(repeat)
     finally:
@@ -86,6 +93,53 @@ def bench_lab(base, name, fault_list, repeat):
     }
 
 
+def diagnose_work(base, fault_list, repeat):
+    """CPU seconds per stage of what the diagnose action plugin does for one host (see the module docstring)."""
+    c.use_collection()
+    from ansible_collections.ndes.scep.plugins.module_utils._agent.validate import make_request, validate_response
+    from ansible_collections.ndes.scep.plugins.module_utils._lab import agent, faults, server
+    from ansible_collections.ndes.scep.plugins.module_utils._ndes import diagnose, facts, gather, log_window, probe
+    from ansible_collections.ndes.scep.plugins.plugin_utils._settings import SETTINGS_SPEC
+    root = os.path.join(base, "diagnose-work")
+    if os.path.isdir(root):
+        shutil.rmtree(root)
+    faults.create(root, fault_list)
+    face = server.start(root)
+    settings = dict((k, v.get("default")) for k, v in SETTINGS_SPEC.items())
+    spent, order = {}, []
+
+    def timed(stage, fn):
+        start = time.process_time()
+        out = fn()
+        spent[stage] = spent.get(stage, 0.0) + time.process_time() - start
+        if stage not in order:
+            order.append(stage)
+        return out
+    try:
+        for index in range(repeat + 1):                    # the first round (imports, caches) is not counted
+            if index == 1:
+                spent.clear()
+            ops = gather.info_ops(settings)
+            since, until = log_window.window(hours=24)
+            have = set(op[0] for op in ops)
+            ops += [op for op in log_window.log_ops(settings["site"], since) if op[0] not in have]
+            request = timed("request", lambda: make_request(ops, False))
+            response = timed("lab agent answer (target side)", lambda: agent.handle(root, json.loads(json.dumps(request))))
+            response = timed("JSON round trip of the module result", lambda: json.loads(json.dumps(response)))
+            timed("response validation", lambda: validate_response(response, request))
+            results = dict((r["id"], r) for r in response["results"])
+            ndes = timed("facts", lambda: facts.build_facts(results, settings))
+            logs = timed("log summary", lambda: log_window.summarize_results(results, settings["site"], since, until))
+            doc = timed("probe (controller side)", lambda: probe.probe(face["scep_url"]))
+            timed("rules", lambda: diagnose.diagnose(ndes, probe=doc, logs=logs["summary"], fail_on="never"))
+    finally:
+        server.stop(root)
+    stages = [[k, spent[k] / repeat] for k in order]
+    controller = sum(v for k, v in stages if "target side" not in k)
+    return {"repeats": repeat, "faults": fault_list, "stages_cpu_s": stages, "controller_cpu_s": controller,
+            "response_bytes": len(json.dumps(response))}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(c.WORK, "probe.json"))
@@ -93,10 +147,11 @@ def main(argv=None):
     repeat = int(os.environ.get("BENCH_PROBE_REPEAT") or (5 if c.env_flag("BENCH_QUICK") else 20))
     base = os.path.join(c.WORK, "probe")
     rows = [bench_lab(base, name, fault_list, repeat) for name, fault_list in LABS]
+    work = diagnose_work(base, LABS[-1][1], repeat)
     for row in rows:
         print("probe %-10s median %.1f ms over %d" % (row["lab"], row["seconds"]["median"] * 1000, repeat),
               file=sys.stderr, flush=True)
-    c.write_json(args.out, {"labs": rows})
+    c.write_json(args.out, {"labs": rows, "diagnose_work": work})
     return 0
 
 

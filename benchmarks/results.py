@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 
@@ -34,8 +35,9 @@ def machine_line(m):
 
 
 def measured(doc):
-    return "measured %s in %.0f s%s on %s" % (doc["measured_at"], doc.get("duration_s", 0),
-                                            " (BENCH_QUICK)" if doc.get("quick") else "", machine_line(doc["machine"]))
+    quick = " (BENCH_QUICK)" if doc.get("quick") else ""
+    when, took = doc["measured_at"], doc.get("duration_s", 0)
+    return "measured %s in %.0f s%s on %s" % (when, took, quick, machine_line(doc["machine"]))
 
 
 # ----------------------------------------------------------------------------------------------- calls
@@ -92,8 +94,8 @@ def calls_section(doc):
             out += ["Baseline rows for %s (%s = %d):" % (s["id"], s["baseline"]["playbook"], s["baseline"]["total"]),
                     "", "| calls | module | task |", "|---|---|---|"]
             for r in s["baseline_rows"]:
-                out.append("| %d | %s | %s%s |" % (r["calls"], r["action"], r["task"].replace("|", "/"),
-                                                  " (changes: notifies)" if r["changes"] else ""))
+                note = " (changes: notifies)" if r["changes"] else ""
+                out.append("| %d | %s | %s%s |" % (r["calls"], r["action"], r["task"].replace("|", "/"), note))
             out.append("")
     return out
 
@@ -174,8 +176,7 @@ def fleet_section(doc):
         cratio = cell.get("controller_only_cpu_per_call_vs_ping")
         failed = any(cell["rc"])
         both = cell["wall_bound_latency_s"] + cell["wall_bound_cpu_s"]
-        out.append("| %s | %d | %d | %d | %s | %s | %s (%s-%s)%s | %s | %s | %s | %s | %s | %s | %s%s | %s%s | %s | %s "
-                   "| %s | %s | %s | %s |" % (
+        values = (
             cell["playbook"], cell["hosts"], cell["forks"], cell["repeats"], num(m["calls_per_host"], 2),
             num(m.get("tasks_per_host"), 0), num(cell["wall_s"]["median"]),
             num(cell["wall_s"]["min"]), num(cell["wall_s"]["max"]), " FAILED rc %s" % cell["rc"] if failed else "",
@@ -185,7 +186,9 @@ def fleet_section(doc):
             num(cell["controller_only_cpu_per_call_s"], 3), " (%.2fx)" % cratio if cratio else "",
             mark(cell.get("cpu_per_call_met")), num(m["peak_rss_sum_mb"], 0), num(m["peak_pss_sum_mb"], 0),
             num(m["maxrss_mb"], 0), num(cell["wall_s"]["median"] / both, 2) if both else "n/a",
-            num(m.get("other_cores"), 2)))
+            num(m.get("other_cores"), 2))
+        out.append("| %s | %d | %d | %d | %s | %s | %s (%s-%s)%s | %s | %s | %s | %s | %s | %s | %s%s | %s%s | %s | %s "
+                   "| %s | %s | %s | %s |" % values)
     out += ["", "Growth with hosts (medians; value per host count, then the factor per step):", ""]
     for playbook in cfg["playbooks"]:
         for forks in cfg["forks"]:
@@ -207,8 +210,8 @@ def logs_summary(doc, rows):
     if f:
         base = big["results"].get("baseline")
         rows.append(("IIS log analysis, mscep.dll filter path, %s file" % big["size"],
-                     "%s MB/s (plain baseline parser %s MB/s)" % (num(f["mb_per_s"], 0),
-                                                                   num(base["mb_per_s"], 0) if base else "n/a"),
+                     "%s MB/s (plain baseline parser %s MB/s)" % (
+                         num(f["mb_per_s"], 0), num(base["mb_per_s"], 0) if base else "n/a"),
                      ">= %d MB/s" % doc["target_mb_s"], f["mb_per_s"] >= doc["target_mb_s"]))
     if "memory_flat" in doc:
         small = doc["files"][0]
@@ -270,6 +273,15 @@ def probe_section(doc):
             num(s["max"] * 1000), num(lab["cold_first_call_s"] * 1000),
             num(lab["probe_cpu_s"] * 1000) if "probe_cpu_s" in lab else "n/a",
             num(lab["face_cpu_s"] * 1000) if "face_cpu_s" in lab else "n/a", num(lab.get("other_cores"), 2)))
+    work = doc.get("diagnose_work")
+    if work:
+        out += ["", "What the collection itself computes on the controller for one diagnosed host (the faulty lab; "
+                "in process, CPU ms, mean of %d rounds after one uncounted round; the lab agent's own work is shown "
+                "for scale, it runs on the target):" % work["repeats"], "",
+                "| stage | CPU ms |", "|---|---|"]
+        for stage, seconds in work["stages_cpu_s"]:
+            out.append("| %s | %s |" % (stage, num(seconds * 1000, 2)))
+        out.append("| **controller side, total** | **%s** |" % num(work["controller_cpu_s"] * 1000, 1))
     out.append("")
     return out
 
@@ -312,11 +324,20 @@ def limits(docs):
                            ", ".join(maxes), ", ".join(sums)))
         cpus = [x for x in fleet["cells"] if x.get("cpu_per_call_met") is False]
         if cpus:
-            out.append("- fleet CPU per remote call above 2x ping in %d cells (%s): a diagnose host is one call "
-                       "but also runs the controller-side probe (6 HTTP requests, certificate parsing), the rules "
-                       "and the report, and the lab agent's module run (cryptography, XML) is heavier than ping's; "
-                       "the controller-only column separates the two." % (
-                           len(cpus), "; ".join(cell_name(x) for x in cpus)))
+            work = (docs.get("probe") or {}).get("diagnose_work")
+            own = (" The collection's own controller-side work is %s ms per diagnosed host (section 4: request, "
+                   "validation, facts, logs, probe, rules)" % num(work["controller_cpu_s"] * 1000, 0)) if work else ""
+            per_task = ["%s %s s/host over %s task results" % (
+                x["playbook"], num(x["controller_only_cpu_per_host_s"], 3), num(x["median"].get("tasks_per_host"), 0))
+                for x in fleet["cells"] if x["hosts"] == cpus[-1]["hosts"] and x["forks"] == cpus[-1]["forks"]]
+            out.append("- fleet CPU per remote call above 2x ping in %d cells (%s).%s; the rest is Ansible's cost per "
+                       "task and per module run: controller-only CPU at %d hosts, forks %d: %s. A diagnose host "
+                       "makes one remote call but runs %s task results (the role's set_fact/debug/report tasks each "
+                       "pass through a forked worker), so its CPU per call is several pings'. On the target side "
+                       "every lab agent run is a Python process that imports cryptography, heavier than ping's." % (
+                           len(cpus), "; ".join(cell_name(x) for x in cpus), own, cpus[-1]["hosts"], cpus[-1]["forks"],
+                           ", ".join(per_task), num(next((x["median"].get("tasks_per_host") for x in fleet["cells"]
+                                                          if x["playbook"] == "diagnose"), None), 0)))
     logs = docs.get("logs")
     if logs:
         big = logs["files"][-1]["results"].get("filter")
@@ -328,9 +349,14 @@ def limits(docs):
 
 
 def _first_line(text):
+    """The first task failure of a playbook log: its task name and msg."""
+    task = None
     for line in (text or "").splitlines():
-        if "FAILED!" in line or "[ERROR]" in line:
-            return line.strip()[:400]
+        if line.startswith(("TASK [", "RUNNING HANDLER [")):
+            task = line.split("[", 1)[1].rsplit("]", 1)[0]
+        if "FAILED!" in line:
+            found = re.search(r'"msg": "((?:[^"\\]|\\.)*)"', line)
+            return "%s: %s" % (task or "a task", found.group(1) if found else line.strip()[:300])
     return "see results.json"
 
 

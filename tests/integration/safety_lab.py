@@ -14,11 +14,14 @@ for extra in (os.path.join(os.path.dirname(HERE), "tools"), os.path.join(os.path
     if extra not in sys.path:
         sys.path.insert(0, extra)
 
-import safety_figures  # noqa: E402,F401  (re-exported for the tests)
-import safety_state  # noqa: E402,F401
-import scenarios  # noqa: E402,F401
+import safety_figures  # noqa: E402
+import safety_state  # noqa: E402
+import scenarios  # noqa: E402
 
 from ansible_collections.ndes.scep.plugins.module_utils._lab import faults, layout  # noqa: E402
+
+__all__ = ["FORKS", "MULTI_FIX", "backup_runs", "digests", "failure_text", "make", "manifest", "reports",
+           "safety_figures", "safety_state", "scenarios"]
 
 # Faults the remediate role repairs by itself (FAULTS.md "fix by" a module, a fixable variant), several
 # fixes and every ensure kind a fix sends: cert_move, iis_property, registry_value, user_right_grant,

@@ -140,15 +140,15 @@ def test_interrupted_runs_converge_and_roll_back(lab):
     safety_figures.record(
         "5-faults", "5", "Faults in the middle of a remediate run (lab agent fails the k-th ensure of the run, or "
         "drops the connection), rerun, rollback of both runs",
-        "%d injected faults on a %d-fix run of %d ensures: fail k=1..%d, drop before k=%s, drop after the first "
+        "%d injected faults on a run fixing %d faults with %d ensures: fail k=1..%d, drop before k=%s, drop after the first "
         "answer; %d interrupted runs had changed something; %d reruns converged (third run: 1 call, changed=0); "
         "%d labs restored by rollback (%d differ only in runtime metadata: key write times, worker start, "
         "iisreset time)" % (
-            len(cases), 8, total, total, ",".join(str(k) for k in sorted({1, total // 2, total})),
+            len(cases), len(MULTI_FIX), total, total, ",".join(str(k) for k in sorted({1, total // 2, total})),
             len(interrupted_with_changes), len(cases) - len(not_converged), len(cases) - len(not_restored),
             runtime_only),
-        lost, {"injected_faults": len(cases)}, lost_what="changes without backup, runs that did not converge or "
-                                                          "restore")
+        lost, {"injected_faults": len(cases)},
+        lost_what="changes without backup, runs that did not converge or restore")
     assert back_b.rc == 0, failure_text(back_b)
     assert back_a is None or back_a.rc == 0, failure_text(back_a)
     assert not problems, "\n".join(problems)

@@ -149,8 +149,8 @@ def test_invalid_input_fails_clearly_and_changes_nothing(lab):
         "unknown pool, site, service, account, SID; out-of-range limits; unreachable URL; ...",
         "%d invalid inputs over %d modules, one ansible-playbook run: each must fail, say what to do, change "
         "nothing (state digest of both labs compared)" % (len(INVALID), len(set(r[2] for r in INVALID))),
-        len(problems) + len(changed_labs), {"invalid_inputs": len(INVALID)}, lost_what="rows that did not fail "
-                                                                                          "clearly or changed a lab")
+        len(problems) + len(changed_labs), {"invalid_inputs": len(INVALID)},
+        lost_what="rows that did not fail clearly or changed a lab")
     assert not problems, "\n".join(problems)
     assert changed_labs == []
 

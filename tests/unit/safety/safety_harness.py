@@ -107,12 +107,10 @@ def strings_in(obj):
     elif isinstance(obj, dict):
         for key, value in obj.items():
             yield key
-            for item in strings_in(value):
-                yield item
+            yield from strings_in(value)
     elif isinstance(obj, (list, tuple)):
         for value in obj:
-            for item in strings_in(value):
-                yield item
+            yield from strings_in(value)
 
 
 def state_files(root):
