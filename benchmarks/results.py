@@ -295,13 +295,20 @@ def limits(docs):
         for s in calls["scenarios"]:
             if s["met"] or "limit" not in s:
                 continue
-            extra = [t for t in s["busy_tasks"] if t.startswith(("Reset IIS", "Recycle", "Restart", "Reboot"))]
-            out.append("- %s: %s calls for %d fixes. The extra call is %s: the restart (or reboot) the fixes "
-                       "require runs as a handler after all fixes, in an agent call of its own. Folding it into the "
-                       "last fix's request (the contract's `iis_reset` / `reboot` ensures can ride in the same "
-                       "request) would make it 1 + fixes.%s" % (
-                           s["id"], num(s["calls"]), len(s["fixes_applied"]), ", ".join(extra) or "not a fix",
-                           " The run also failed: %s" % _first_line(s.get("log_tail")) if any(s["rc"]) else ""))
+            reboot = [t for t in s["busy_tasks"] if t.startswith("Reboot")]
+            restart = [t for t in s["busy_tasks"] if t.startswith(("Reset IIS", "Recycle", "Restart"))]
+            why = []
+            if reboot:
+                why.append("the reboot (%s) is a step of its own: on Windows `ndes.scep.reboot` has win_reboot "
+                           "semantics (reboot, then wait for the host to come back), so it cannot ride in a fix's "
+                           "agent call; with the default reboot policy (never) the reboot is reported, not made, "
+                           "as the row with reboot policy never shows" % reboot[0])
+            if restart:
+                why.append("a restart handler (%s) made its own agent call instead of riding in the last fix's "
+                           "request" % ", ".join(restart))
+            out.append("- %s: %s calls for %d fixes: %s.%s" % (
+                s["id"], num(s["calls"]), len(s["fixes_applied"]), "; ".join(why) or "see busy tasks",
+                " The run also failed: %s" % _first_line(s.get("log_tail")) if any(s["rc"]) else ""))
     fleet = docs.get("fleet")
     if fleet:
         walls = [x for x in fleet["cells"] if not x["wall_met"]]

@@ -9,7 +9,7 @@ Then one lab host per injected fault, all in the same ansible-playbook runs:
 
 * ``fail k`` for k = 1..N: the lab agent fails the k-th ensure of the run (run/inject.json
   ``scope: run``, counting across the requests of the run's modules and handlers);
-* ``drop k`` for k = 1, N/2, N: the connection drops just before the k-th ensure;
+* ``drop k`` for k = 1 and N: the connection drops just before the k-th ensure;
 * ``drop after``: the connection drops after the first fix's ensures ran, before its answer (the
   changes are made and the controller never hears of them).
 
@@ -79,7 +79,7 @@ def test_interrupted_runs_converge_and_roll_back(lab):
     total = count_ensures(lab)
     assert 10 <= total <= 40, total
     cases = dict(("fail%02d" % k, {"scope": "run", "fail_ensure": k}) for k in range(1, total + 1))
-    for k in sorted({1, total // 2, total}):
+    for k in sorted({1, total}):
         cases["drop%02d" % k] = {"scope": "run", "fail_ensure": k, "drop_connection": True}
     cases["drop_after"] = {"scope": "run", "drop_connection": True}
     roots = make(lab, dict((host, MULTI_FIX) for host in cases), **QUIET)
@@ -144,7 +144,7 @@ def test_interrupted_runs_converge_and_roll_back(lab):
         "answer; %d interrupted runs had changed something; %d reruns converged (third run: 1 call, changed=0); "
         "%d labs restored by rollback (%d differ only in runtime metadata: key write times, worker start, "
         "iisreset time)" % (
-            len(cases), len(MULTI_FIX), total, total, ",".join(str(k) for k in sorted({1, total // 2, total})),
+            len(cases), len(MULTI_FIX), total, total, ",".join(str(k) for k in sorted({1, total})),
             len(interrupted_with_changes), len(cases) - len(not_converged), len(cases) - len(not_restored),
             runtime_only),
         lost, {"injected_faults": len(cases)},

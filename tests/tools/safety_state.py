@@ -10,7 +10,7 @@ files with exactly these left out (and nothing else):
 
 * ``last_write`` of registry keys (Windows updates a key's LastWriteTime on every write, a restore too);
 * ``worker_started`` of application pools (a pool started or recycled has a new w3wp process);
-* ``iis_reset_at`` in boot.json (an iisreset that happened cannot un-happen);
+* ``iis_reset_at`` and ``iis_resets`` in boot.json (an iisreset that happened cannot un-happen);
 * folder ACLs compared as the lab reads them (an explicit entry equal to the inherited default that
   ``acl.get`` gives a folder without one is the same ACL).
 """
@@ -25,8 +25,10 @@ from ansible_collections.ndes.scep.plugins.module_utils._lab import accounts, la
 RUNTIME_ONLY = {
     "state/registry.json": "last_write of each key",
     "state/app_pools.json": "worker_started of each pool",
-    "state/boot.json": "iis_reset_at",
+    "state/boot.json": "iis_reset_at, iis_resets",
 }
+# boot.json keys that record restarts that happened (when, how many): history, not configuration.
+BOOT_RUNTIME = ("iis_reset_at", "iis_resets")
 
 
 def _files(root):
@@ -73,7 +75,8 @@ def restorable_view(root, processes=True):
             data = json.dumps(_drop(json.loads(data), "worker_started"), sort_keys=True).encode()
         elif rel == "state/boot.json":
             doc = json.loads(data)
-            doc.pop("iis_reset_at", None)
+            for key in BOOT_RUNTIME:
+                doc.pop(key, None)
             data = json.dumps(doc, sort_keys=True).encode()
         elif rel == "state/acls.json":
             entries = json.loads(data)
