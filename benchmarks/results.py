@@ -37,7 +37,8 @@ def machine_line(m):
 def measured(doc):
     quick = " (BENCH_QUICK)" if doc.get("quick") else ""
     when, took = doc["measured_at"], doc.get("duration_s", 0)
-    return "measured %s in %.0f s%s on %s" % (when, took, quick, machine_line(doc["machine"]))
+    env = " with %s" % ", ".join("%s=%s" % kv for kv in sorted(doc["env"].items())) if doc.get("env") else ""
+    return "measured %s in %.0f s%s%s on %s" % (when, took, quick, env, machine_line(doc["machine"]))
 
 
 # ----------------------------------------------------------------------------------------------- calls

@@ -54,7 +54,8 @@ def main(argv=None):
         if os.path.exists(out + ".new"):      # a failed fleet run keeps the cells it finished (partial: true)
             doc = c.read_json(out + ".new")
             doc.update({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "duration_s": time.monotonic() - start,
-                        "machine": c.machine(), "quick": c.env_flag("BENCH_QUICK")})
+                        "machine": c.machine(), "quick": c.env_flag("BENCH_QUICK"),
+                        "env": dict((k, v) for k, v in sorted(os.environ.items()) if k.startswith("BENCH_"))})
             c.write_json(out, doc)
             os.unlink(out + ".new")
         if proc.returncode != 0:
