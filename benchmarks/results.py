@@ -115,12 +115,15 @@ def fleet_summary(doc, rows):
                          num(cell["wall_target_s"]), num(cell["wall_bound_latency_s"]), num(cell["wall_bound_cpu_s"])),
                      cell["wall_met"] if not any(cell["rc"]) else False))
         if cell["playbook"] != "ping" and "cpu_per_call_vs_ping" in cell:
-            rows.append(("fleet controller CPU per remote call: %s" % cell_name(cell),
-                         "%s s = %.2fx ping (controller-only: %s s = %.2fx)" % (
-                             num(cell["cpu_per_call_s"], 3), cell["cpu_per_call_vs_ping"],
-                             num(cell["controller_only_cpu_per_call_s"], 3),
-                             cell["controller_only_cpu_per_call_vs_ping"]),
+            # Two readings, each judged: the whole process tree (the lab's "remote" module runs are local
+            # processes here) and controller-only (what a controller with Windows targets pays).
+            rows.append(("fleet CPU per remote call, whole tree: %s" % cell_name(cell),
+                         "%s s = %.2fx ping" % (num(cell["cpu_per_call_s"], 3), cell["cpu_per_call_vs_ping"]),
                          "<= 2x ping", cell["cpu_per_call_met"]))
+            rows.append(("fleet controller-only CPU per remote call: %s" % cell_name(cell),
+                         "%s s = %.2fx ping" % (num(cell["controller_only_cpu_per_call_s"], 3),
+                                                cell["controller_only_cpu_per_call_vs_ping"]),
+                         "<= 2x ping", cell.get("controller_only_cpu_per_call_met")))
         del m
 
 
@@ -330,7 +333,8 @@ def limits(docs):
                            len(walls), len(fleet["cells"]), "; ".join(cell_name(x) for x in walls),
                            ", ".join("%s %s" % (k, num(v, 0)) for k, v in sorted(tasks.items())),
                            ", ".join(maxes), ", ".join(sums)))
-        cpus = [x for x in fleet["cells"] if x.get("cpu_per_call_met") is False]
+        cpus = [x for x in fleet["cells"]
+                if x.get("cpu_per_call_met") is False or x.get("controller_only_cpu_per_call_met") is False]
         if cpus:
             work = (docs.get("probe") or {}).get("diagnose_work")
             own = (" The collection's own controller-side work is %s ms per diagnosed host (section 4: request, "
@@ -338,7 +342,7 @@ def limits(docs):
             per_task = ["%s %s s/host over %s task results" % (
                 x["playbook"], num(x["controller_only_cpu_per_host_s"], 3), num(x["median"].get("tasks_per_host"), 0))
                 for x in fleet["cells"] if x["hosts"] == cpus[-1]["hosts"] and x["forks"] == cpus[-1]["forks"]]
-            out.append("- fleet CPU per remote call above 2x ping in %d cells (%s).%s; the rest is Ansible's cost per "
+            out.append("- fleet CPU per remote call (whole tree or controller-only) above 2x ping in %d cells (%s).%s; the rest is Ansible's cost per "
                        "task and per module run: controller-only CPU at %d hosts, forks %d: %s. A diagnose host "
                        "makes one remote call but runs %s task results (the role's set_fact/debug/report tasks each "
                        "pass through a forked worker), so its CPU per call is several pings'. On the target side "

@@ -37,6 +37,17 @@ class AgentError(AnsibleActionFail):
     """The agent call itself failed (transport, module failure, contract breach)."""
 
 
+def shared_run_id(task_vars):
+    """The run id the roles chose once on the controller (localhost's ``ndes_run_id``), if any.
+
+    Reading it here spares every host a set_fact task (one forked worker per host and task).
+    """
+    try:
+        return (task_vars.get("hostvars") or {})["localhost"][RUN_ID_VAR]
+    except (KeyError, TypeError):
+        return None
+
+
 def new_run_id(now=None):
     now = now or datetime.datetime.now(datetime.timezone.utc)
     return "%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"), secrets.token_hex(3))
@@ -105,7 +116,7 @@ class NdesAction(ActionBase):
             required_one_of=list(self.REQUIRED_ONE_OF),
         )
         self.agent = AgentSelection.for_task(self._connection, self._task_vars) if self.NEEDS_AGENT else None
-        self.run_id = to_text(self._task_vars.get(RUN_ID_VAR) or new_run_id())
+        self.run_id = to_text(self._task_vars.get(RUN_ID_VAR) or shared_run_id(self._task_vars) or new_run_id())
         return self.act(args) or {}
 
     def act(self, args):  # pragma: no cover - abstract

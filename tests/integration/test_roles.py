@@ -277,12 +277,12 @@ def test_check_mode_makes_no_restart(lab, labs):
 
 def test_the_handlers_make_the_restarts_no_fix_call_made(lab, labs):
     roots = labs(lab1=["request_limits", "impersonate_right"])
-    # a plan whose last entry never runs: request_limits is not last, so it carries no restart, and
-    # user_right is not planned: the recycle request_limits asked for is left to the fallback handler
-    run = lab.run("ndes.scep.remediate", extra_vars={"__ndes_fix_plan": ["request_limits", "not_a_fix"],
-                                                     "ndes_verify": False})
+    # the last fix of the plan carries no restart (as when a reboot was predicted that did not come): the
+    # recycles both fixes asked for are left to the fallback handler, which makes one
+    run = lab.run("ndes.scep.remediate", extra_vars={"__ndes_last_fix_restarts": [], "ndes_verify": False})
     assert run.rc == 0, run.stdout + run.stderr
     assert busy_tasks(run, "lab1") == {
         GATHER: 1, "ndes.scep.remediate : Raise the IIS and HTTP.sys request limits (REQUEST_LIMITS, HTTPSYS_LIMITS)": 1,
+        "ndes.scep.remediate : Grant IIS_IUSRS the impersonate right (IMPERSONATE_RIGHT)": 1,
         "ndes.scep.remediate : Recycle the SCEP application pool": 1}
     assert recycles(roots["lab1"]) == 1 and iis_resets(roots["lab1"]) == 0

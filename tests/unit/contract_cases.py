@@ -10,6 +10,12 @@ Microsoft's Intune guide says) and names the agents it applies to. Run one with:
 
 ``run_case`` validates the response against the contract, then runs the case's assertions.
 Cases with ``mutates=True`` change the host: give them a fresh host each.
+
+Every case applies to both agents (``agents=("lab", "windows")``) unless it says why not. The lab
+runs them in tests/unit/lab/test_lab_contract_cases.py; the Windows agent runs them on recorded
+responses (tests/unit/fixtures/windows/cases/<case>.json, built by make_fixtures.py) in
+tests/unit/windows/test_recorded_responses.py, which matches each request against its recording:
+change a case's ops and re-record its Windows answer from the agent's PowerShell.
 """
 from __future__ import annotations
 
@@ -102,7 +108,9 @@ def _check_certs(by_id):
     certs = ok(by_id, "my")["certs"]
     for cert in certs:
         assert re.match(r"^[0-9A-F]{40}$", cert["thumbprint"])
-        assert set(c.CERT_FIELDS) - {"gpo_placed"} <= set(cert)
+        assert set(c.CERT_FIELDS) - {"gpo_placed", "key_acl_error"} <= set(cert)
+        # a healthy host: every RA key ACL was read (null would mean "could not be read")
+        assert isinstance(cert["key_acl"], list) and cert.get("key_acl_error") is None
     ra = [x for x in certs if CRA_EKU in x["ekus"]]
     roles = sorted((x["template_name"] or x["template_oid"], tuple(x["key_usage"])) for x in ra)
     assert [r[0] for r in roles] == ["CEPEncryption", "EnrollmentAgentOffline"]
@@ -262,6 +270,8 @@ CASES = [
                                          "value": 1}, ["same", "set"]),
         ("after_skipped", "iis_reset", {}, ["after_none"]),
     ], _check_if_changed, check_mode=True),
+    # Windows only: the lab agent implements lab_inject (its failure injection), so "unsupported" holds
+    # only for the Windows agent; the lab's injection is tested in tests/unit/lab.
     Case("lab_inject_is_lab_only", [("inject", "lab_inject", {"latency": 0})], _check_lab_inject_windows,
          agents=("windows",)),
 ]

@@ -233,3 +233,130 @@ def call_problems(text, known=None):
                 if param not in known[name]:
                     out.append((element.start_point[0] + 1, "%s has no parameter -%s" % (_text(source, name_node), param)))
     return out
+
+
+# ------------------------------------------------------------------ hashtables the agent builds (recorded shapes)
+def function_nodes(text):
+    """{function name (lower case): its function_statement node} of one script."""
+    source = text.encode("utf-8")
+    out = {}
+    for node in walk(parse(text).root_node):
+        if node.type == "function_statement":
+            name = next((_text(source, c) for c in node.children if c.type == "function_name"), None)
+            if name:
+                out[name.lower()] = node
+    return out
+
+
+def agent_function(name):
+    """(source bytes, function node) of an agent function, from whichever 9x_*.ps1 part defines it."""
+    for path in agent_parts():
+        text = read(path)
+        node = function_nodes(text).get(name.lower())
+        if node is not None:
+            return text.encode("utf-8"), node
+    raise KeyError(name)
+
+
+def outer_hash(node):
+    """The first (outermost) hashtable literal at or under node, or None."""
+    for sub in walk(node):
+        if sub.type == "hash_literal_expression":
+            return sub
+    return None
+
+
+def hash_entries(source, node):
+    """{key: value node} of a hashtable literal's own entries (not the nested ones)."""
+    out = {}
+    body = next((c for c in node.children if c.type == "hash_literal_body"), None)
+    for entry in (body.children if body is not None else ()):
+        if entry.type != "hash_entry":
+            continue
+        key = next(c for c in entry.children if c.type == "key_expression")
+        value = next((c for c in entry.children if c.type not in ("key_expression", "=", ";")), None)
+        out[_text(source, key).strip("'\"")] = value
+    return out
+
+
+def assigned_hashes(source, function_node):
+    """{variable name (lower case, no $): [hashtable literal nodes assigned to it]} inside a function."""
+    out = {}
+    for node in walk(function_node):
+        if node.type != "assignment_expression":
+            continue
+        left = next(c for c in node.children if c.type == "left_assignment_expression")
+        right = node.children[-1]
+        name = _text(source, left).strip().lstrip("$").lower()
+        found = outer_hash(right)
+        if re.match(r"^\w+$", name) and found is not None and found.start_byte - right.start_byte < 12:
+            out.setdefault(name, []).append(found)
+    return out
+
+
+def command_arguments(source, function_node, command, parameter):
+    """The argument nodes given to ``-parameter`` of every call of ``command`` inside a function."""
+    out = []
+    for node in walk(function_node):
+        if node.type != "command":
+            continue
+        name = next((c for c in node.children if c.type == "command_name"), None)
+        if name is None or _text(source, name).lower() != command.lower():
+            continue
+        elements = [c for c in next(c for c in node.children if c.type == "command_elements").children
+                    if c.type != "command_argument_sep"]
+        for index, element in enumerate(elements[:-1]):
+            if element.type == "command_parameter" and _text(source, element).lower() == "-" + parameter.lower():
+                out.append(elements[index + 1])
+    return out
+
+
+def argument_hashes(source, function_node, command, parameter):
+    """Key sets of the hashtables a function passes as ``-parameter`` to ``command``: inline literals,
+    and the literals assigned to a variable it passes."""
+    variables = assigned_hashes(source, function_node)
+    out = set()
+    for argument in command_arguments(source, function_node, command, parameter):
+        text = _text(source, argument).strip()
+        if re.match(r"^\$\w+$", text):
+            out.update(frozenset(hash_entries(source, h)) for h in variables.get(text[1:].lower(), ()))
+        else:
+            found = outer_hash(argument)
+            if found is not None:
+                out.add(frozenset(hash_entries(source, found)))
+    return out
+
+
+def string_value(source, node):
+    """The text of a single-quoted string literal at (or right under) node, else None."""
+    for sub in walk(node):
+        if sub.type == "verbatim_string_characters":
+            text = _text(source, sub)
+            return text[1:-1].replace("''", "'") if text.startswith("'") else text
+        if sub.type not in ("pipeline", "pipeline_chain", "logical_expression", "bitwise_expression",
+                            "comparison_expression", "additive_expression", "multiplicative_expression",
+                            "format_expression", "range_expression", "array_literal_expression",
+                            "unary_expression", "string_literal"):
+            if sub is not node:
+                return None
+    return None
+
+
+def message_patterns():
+    """Regexes for every single-quoted message the agent formats ('... {0} ...' -f ...), each {n} as any text."""
+    out = []
+    for path in agent_parts():
+        text = read(path)
+        source = text.encode("utf-8")
+        for node in walk(parse(text).root_node):
+            if node.type != "verbatim_string_characters":
+                continue
+            raw = _text(source, node)
+            if not raw.startswith("'"):
+                continue
+            literal = raw[1:-1].replace("''", "'")
+            if len(re.sub(r"\{\d+(:[^}]*)?\}", "", literal)) < 12:
+                continue
+            parts = re.split(r"\{\d+(?::[^}]*)?\}", literal)
+            out.append(re.compile("^" + "(.+)".join(re.escape(p) for p in parts) + "$", re.DOTALL))
+    return out

@@ -30,7 +30,7 @@ import pytest
 from ansible_collections.ndes.scep.plugins.module_utils._agent import contract
 from ansible_collections.ndes.scep.plugins.module_utils._agent.normalize import normalize_response
 from ansible_collections.ndes.scep.plugins.module_utils._agent.validate import (
-    ContractError, make_request, validate_response)
+    ContractError, make_request, validate_request, validate_response)
 from ansible_collections.ndes.scep.plugins.module_utils._formats import w3c
 from ansible_collections.ndes.scep.plugins.module_utils._lab import agent, faults
 from ansible_collections.ndes.scep.plugins.module_utils._ndes import diagnose as diag
@@ -148,12 +148,14 @@ def test_every_required_fault_has_a_recording():
 
 
 def test_fixtures_are_what_make_fixtures_builds():
-    built = make_fixtures.build_all()
-    assert sorted(built) == sorted(os.path.basename(p) for p in FIXTURE_FILES)
-    for path in FIXTURE_FILES:
-        with open(path, encoding="ascii") as handle:
-            assert handle.read() == built[os.path.basename(path)], (
-                "%s is stale: run tests/unit/fixtures/windows/make_fixtures.py" % path)
+    pki = make_fixtures.Pki()
+    for built, files in ((make_fixtures.build_all_with(pki), FIXTURE_FILES),
+                         (make_fixtures.build_cases(pki), sorted(glob.glob(os.path.join(FIXTURES, "cases", "*.json"))))):
+        assert sorted(built) == sorted(os.path.basename(p) for p in files)
+        for path in files:
+            with open(path, encoding="ascii") as handle:
+                assert handle.read() == built[os.path.basename(path)], (
+                    "%s is stale: run tests/unit/fixtures/windows/make_fixtures.py" % path)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -243,6 +245,147 @@ def test_same_verdicts_as_the_lab(name, tmp_path_factory):
 
 
 # ------------------------------------------------------------------ the shared contract cases
+# Every case of tests/unit/contract_cases.py that applies to Windows has a recording under
+# fixtures/windows/cases/<case>.json (make_fixtures.build_cases): the exchanges with the agent in order,
+# the case's request first, then the follow-up reads the test sends to look at the host afterwards.
+CASES_DIR = os.path.join(FIXTURES, "cases")
+CASE_FILES = sorted(glob.glob(os.path.join(CASES_DIR, "*.json")))
+# All 14 shared cases apply to Windows (no case relies on lab-only mechanics such as injected faults).
+WINDOWS_CASES = {"all_reads", "healthy_values", "ra_certs", "unknowns", "check_mode_changes_nothing",
+                 "idempotent_ensure", "first_failure_stops_the_rest", "invalid_args_fail_the_op",
+                 "change_with_backup", "locked_section_not_in_web_config", "template_access",
+                 "result_reference", "if_changed", "lab_inject_is_lab_only"}
+
+
+def healthy_data(op_id):
+    """The data the healthy info recording gives for one gather op."""
+    results = normalize_response(load(os.path.join(FIXTURES, "healthy.json"))["response"])["results"]
+    return next(r for r in results if r["id"] == op_id)["data"]
+
+
+def _http_read():
+    return [("http", "registry_key", {"path": contract_cases.HTTP_PARAMS})]
+
+
+def _unchanged_registry(_case_by_id, after):
+    # check mode / no change: the key reads as in the healthy recording (nothing was written)
+    assert ok_data(after, "http") == healthy_data("httpsys")
+
+
+def _changed_registry(case_by_id, after):
+    values = ok_data(after, "http")["values"]
+    written = case_by_id["set"]["after"]
+    assert values["MaxFieldLength"] == {"type": written["type"], "value": written["value"]} == \
+        {"type": "REG_DWORD", "value": 65535}
+    healthy = healthy_data("httpsys")["values"]
+    assert dict(values, MaxFieldLength=healthy["MaxFieldLength"]) == healthy     # nothing else touched
+
+
+def _unchanged_crs(_case_by_id, after):
+    assert ok_data(after, "crs") == healthy_data("certreg_windows")
+
+
+WINDOWS_AUTH = "system.webServer/security/authentication/windowsAuthentication"
+# case -> (follow-up read ops, check(case results by id, follow-up results by id)): the Windows
+# counterpart of the lab test's state digest (what a check-mode or refused ensure left on the host)
+# and of reading back what a change wrote.
+FOLLOW_UPS = {
+    "idempotent_ensure": (_http_read(), _unchanged_registry),
+    "result_reference": (_http_read(), _unchanged_registry),
+    "if_changed": (_http_read(), _unchanged_registry),
+    "change_with_backup": (_http_read(), _changed_registry),
+    "locked_section_not_in_web_config": ([("crs", "iis_config", {"section": WINDOWS_AUTH,
+                                                                 "location": contract_cases.CRS_LOC})], _unchanged_crs),
+}
+
+
+def ok_data(by_id, op_id):
+    assert by_id[op_id]["status"] == contract.STATUS_OK, by_id[op_id]
+    return by_id[op_id]["data"]
+
+
+def load_case(name):
+    return load(os.path.join(CASES_DIR, name + ".json"))
+
+
+def sequence(recording):
+    """send(request) that answers the recorded exchanges in order, each only to exactly its recorded request."""
+    exchanges = list(recording["exchanges"])
+
+    def send(req):
+        assert exchanges, "no recorded exchange left for %r" % (req,)
+        exchange = exchanges.pop(0)
+        assert req == exchange["request"], "the request differs from the recorded one: re-record the case"
+        return normalize_response(copy.deepcopy(exchange["response"]))
+    send.left = exchanges
+    return send
+
+
+def follow_up_request(case):
+    ops, _check = FOLLOW_UPS[case.name]
+    return make_request(ops, check_mode=False, run_id="contract-%s-after" % case.name)
+
+
+@pytest.mark.parametrize("case", contract_cases.cases_for("windows"), ids=lambda case: case.name)
+def test_contract_case_on_recorded_responses(case):
+    recording = load_case(case.name)
+    assert recording["case"] == case.name
+    send = sequence(recording)
+    by_id = contract_cases.run_case(case, send)
+    if case.name in FOLLOW_UPS:
+        request_after = follow_up_request(case)
+        response_after = send(request_after)
+        validate_response(response_after, request_after)
+        FOLLOW_UPS[case.name][1](by_id, dict((r["id"], r) for r in response_after["results"]))
+    assert send.left == [], "recorded exchanges the test never sent"
+
+
+def test_the_contract_cases_that_apply_do_run():
+    windows_cases = set(case.name for case in contract_cases.cases_for("windows"))
+    assert windows_cases == WINDOWS_CASES and len(windows_cases) == len(contract_cases.CASES) == 14
+    assert set(os.path.basename(p)[:-5] for p in CASE_FILES) == WINDOWS_CASES
+    lab_only = set(case.name for case in contract_cases.CASES) - windows_cases
+    assert lab_only == set()
+    # every mutating case is followed by a read of what it changed (or left alone)
+    assert set(case.name for case in contract_cases.CASES if case.mutates) <= set(FOLLOW_UPS)
+
+
+def test_a_case_that_changes_does_not_match_its_recording():
+    # the replay answers only the recorded request: another value, another op or another mode fail
+    case = next(c for c in contract_cases.CASES if c.name == "change_with_backup")
+    changed = contract_cases.Case(case.name, [(op[0], op[1], dict(op[2], value=65533)) if op[0] == "set" else op
+                                              for op in case.ops], case.check, mutates=True, lock=True)
+    with pytest.raises(AssertionError, match="differs from the recorded one"):
+        contract_cases.run_case(changed, sequence(load_case(case.name)))
+    unlocked = contract_cases.Case(case.name, case.ops, case.check, mutates=True, lock=False)
+    with pytest.raises(AssertionError, match="differs from the recorded one"):
+        contract_cases.run_case(unlocked, sequence(load_case(case.name)))
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=os.path.basename)
+def test_case_recording_is_valid_and_its_quirks_need_normalize(path):
+    doc = load(path)
+    for exchange in doc["exchanges"]:
+        assert exchange["response"]["agent"] == "windows"
+        validate_request(copy.deepcopy(exchange["request"]))
+        validate_response(normalize_response(exchange["response"]), exchange["request"])
+    first = doc["exchanges"][0]["response"]
+    assert (normalize_response(first) != first) == bool(doc["quirks"])
+
+
+def test_the_info_recording_answers_the_read_cases_too():
+    # healthy.json answers the gather; the read cases it can answer agree with their own recordings
+    send = replay(request(), normalize_response(load(os.path.join(FIXTURES, "healthy.json"))["response"]))
+    answered = [case for case in contract_cases.cases_for("windows")
+                if not case.mutates and all(contract.is_read(op[1]) for op in case.ops) and
+                send(case.request()) is not None]
+    assert sorted(case.name for case in answered) == ["healthy_values", "ra_certs"]
+    for case in answered:
+        by_id = contract_cases.run_case(case, send)
+        recorded = contract_cases.run_case(case, sequence(load_case(case.name)))
+        assert by_id == recorded, case.name
+
+
 FILTER_ARGS = {"names", "attributes", "include_acl", "online"}     # narrow or enrich; never change a value
 DEFAULT_ARGS = {"location": "LocalMachine"}
 
@@ -269,19 +412,3 @@ def replay(recorded_request, recorded_response):
             out.append(dict(copy.deepcopy(results[match["id"]]), id=op["id"]))
         return {"version": 1, "agent": "windows", "results": out}
     return send
-
-
-@pytest.mark.parametrize("case", contract_cases.cases_for("windows"), ids=lambda case: case.name)
-def test_contract_case_on_the_recorded_healthy_response(case):
-    send = replay(request(), normalize_response(load(os.path.join(FIXTURES, "healthy.json"))["response"]))
-    if case.mutates or not all(contract.is_read(op[1]) for op in case.ops) or \
-            send(case.request()) is None:
-        pytest.skip("the recording holds no answer to every op of %s" % case.name)
-    contract_cases.run_case(case, send)
-
-
-def test_the_contract_cases_that_apply_do_run():
-    send = replay(request(), normalize_response(load(os.path.join(FIXTURES, "healthy.json"))["response"]))
-    ran = [case.name for case in contract_cases.cases_for("windows")
-           if not case.mutates and send(case.request()) is not None]
-    assert {"healthy_values", "ra_certs"} <= set(ran), ran

@@ -43,10 +43,13 @@ def test_the_map_names_every_fix_of_the_plan_and_only_those():
     with open(os.path.join(ROLE, "tasks", "fixes.yml"), encoding="utf-8") as handle:
         planned = re.findall(r"plan\.append\('(\w+)'\)", handle.read())
     assert planned == list(RESTART_MAP)                          # same fixes, same order as they run
-    tasks = _yaml("tasks", "fixes.yml")
+    include = next(t for t in _yaml("tasks", "fixes.yml") if "ansible.builtin.include_tasks" in t)
+    assert include["ansible.builtin.include_tasks"] == "fix/{{ __ndes_fix }}.yml"
+    assert include["loop"] == "{{ __ndes_fix_plan }}" and include["loop_control"]["loop_var"] == "__ndes_fix"
+    assert sorted(os.listdir(os.path.join(ROLE, "tasks", "fix"))) == sorted(fix + ".yml" for fix in RESTART_MAP)
     for fix in RESTART_MAP:
-        task = next(t for t in tasks if t.get("register") == "__ndes_fix_" + fix)
-        assert task["when"] == "'%s' in __ndes_fix_plan" % fix
+        task = next(t for t in _yaml("tasks", "fix", fix + ".yml") if t.get("register") == "__ndes_fix_" + fix)
+        assert "when" not in task                                # included only when in the plan
         assert task["ndes.scep." + fix]["restarts"] == (
             "{{ __ndes_last_fix_restarts if __ndes_fix_plan | last == '%s' else omit }}" % fix)
 
