@@ -67,9 +67,17 @@ def crashes(root):
 
 
 def w3c_rows(root):
-    tail = read(root, "file_tail", directory="@site_log_folder:Default Web Site", pattern="u_ex*.log",
-                max_bytes=10 ** 7)["files"][0]["content"]
-    return list(w3c.iter_records(tail.splitlines()))
+    """Rows of the last 3 hours' daily logs (file_tail returns the newest file only; just after midnight UTC
+    the healthy traffic of the last 2 hours is in yesterday's file too)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    days = sorted({(now - datetime.timedelta(hours=h)).strftime("%y%m%d") for h in (0, 3)})
+    rows = []
+    for day in days:
+        files = read(root, "file_tail", directory="@site_log_folder:Default Web Site", pattern="u_ex%s.log" % day,
+                     max_bytes=10 ** 7)["files"]
+        for found in files:
+            rows += list(w3c.iter_records(found["content"].splitlines()))
+    return rows
 
 
 def httperr_reasons(root):
