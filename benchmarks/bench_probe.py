@@ -121,8 +121,7 @@ def diagnose_work(base, fault_list, repeat):
                 spent.clear()
             ops = gather.info_ops(settings)
             since, until = log_window.window(hours=24)
-            have = set(op[0] for op in ops)
-            ops += [op for op in log_window.log_ops(settings["site"], since) if op[0] not in have]
+            ops = log_window.add_log_ops(ops, settings["site"], since)
             request = timed("request", lambda: make_request(ops, False))
             response = timed("lab agent answer (target side)", lambda: agent.handle(root, json.loads(json.dumps(request))))
             response = timed("JSON round trip of the module result", lambda: json.loads(json.dumps(response)))

@@ -43,8 +43,7 @@ class ActionModule(NdesAction):
                 since, until = log_window.window(hours=args["log_hours"])
             except ValueError as exc:
                 raise AnsibleActionFail("log_hours: %s" % exc)
-            have = {op[0] for op in ops}
-            ops += [op for op in log_window.log_ops(args["site"], since) if op[0] not in have]
+            ops = log_window.add_log_ops(ops, args["site"], since)
         results = self.call_agent(ops)
         ndes = facts.build_facts(results, settings)
         logs = None

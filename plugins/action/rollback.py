@@ -55,13 +55,16 @@ class ActionModule(NdesAction):
                 "Run %s has no backup item(s) %s; its items are: %s. Nothing was restored." % (
                     run_id, ", ".join(unknown_items), ", ".join(i.get("id") for i in run.get("items") or []) or "none"))}
         result = outcome.as_result()
-        restored = list(((results["restore"].get("after") or {}).get("restored")) or [])
+        after = results["restore"].get("after") or {}
+        restored = list(after.get("restored") or [])
+        unchanged = list(after.get("unchanged") or [])
         result.update({
             "run_id": run_id,
             "restored": restored,
+            "unchanged": unchanged,
             "available_runs": listing,
             "restart_required": bool(restored) and bool(result["changed"]),
-            "reboot_required": bool(result["changed"]) and needs_reboot(run, restored),
+            "reboot_required": bool(result["changed"]) and needs_reboot(run, [i for i in restored if i not in unchanged]),
         })
         return result
 

@@ -21,6 +21,8 @@ description:
   - Nothing is changed on the host. Use O(fail_on) to make a scheduled job fail when findings remain.
 extends_documentation_fragment:
   - ndes.scep.settings
+  - ndes.scep.attributes.read
+  - ndes.scep.attributes.facts
 options:
   logs:
     description: Read and summarise the site's W3C log and the HTTPERR log of the last O(log_hours).
@@ -69,20 +71,6 @@ options:
     type: str
     choices: [critical, warning, never]
     default: never
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
-  facts:
-    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
-    support: full
 author:
   - ndes.scep contributors (@ndes-scep)
 seealso:

@@ -27,20 +27,8 @@ description:
   - Nothing is changed; the module runs in check mode too.
 extends_documentation_fragment:
   - ndes.scep.settings
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
-  facts:
-    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
-    support: full
+  - ndes.scep.attributes.read
+  - ndes.scep.attributes.facts
 author:
   - ndes.scep contributors (@ndes-scep)
 notes:

@@ -73,16 +73,10 @@ options:
         clients can enrol through the lab's mscep.dll URL once the lab is healthy.
     type: str
     choices: [scepserver]
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - ndes.scep.attributes.read
+attributes:  # on top of ndes.scep.attributes.read
   platform:
-    description: Target OS/families that can be operated against.
-    support: full
     platforms: posix
 requirements:
   - cryptography (Python library, on the lab host)

@@ -16,17 +16,8 @@ description:
   - On a Windows host the agent runs through the task's own connection (winrm, psrp, or OpenSSH with a
     PowerShell shell); on any other host the host variable C(ndes_lab_root) must name a lab NDES.
 options: {}
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
+extends_documentation_fragment:
+  - ndes.scep.attributes.read
 author:
   - ndes.scep contributors (@ndes-scep)
 notes:

@@ -81,17 +81,8 @@ options:
               CRS_WINDOWS_AUTH, POLICY_CERT_EXPIRED, PROXY_CONNECTOR_DOWN, REQUEST_LIMITS, HTTPSYS_LIMITS,
               APP_PROXY_URL, SERVICE_ACCOUNT, NETWORK_BLOCKED, RA_CERT_EXPIRED, POLICY_CERT_CN]
     default: []
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
+extends_documentation_fragment:
+  - ndes.scep.attributes.read
 author:
   - ndes.scep contributors (@ndes-scep)
 notes:

@@ -73,21 +73,12 @@ options:
     type: dict
 extends_documentation_fragment:
   - ndes.scep.fix_restarts
+  - ndes.scep.attributes.fix
 attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
+  check_mode:  # the rest from ndes.scep.attributes.fix
     details:
       - The prerequisites are checked and RV(renewed) says what would be renewed and why; nothing is written.
       - The key grants depend on the new thumbprints, so the agent reports them as not run in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
-    details: A Windows NDES server, or a lab NDES on a Linux host (host variable C(ndes_lab_root)).
 author:
   - ndes.scep contributors (@ndes-scep)
 notes:

@@ -65,18 +65,12 @@ options:
     type: list
     elements: path
     default: []
-attributes:
+extends_documentation_fragment:
+  - ndes.scep.attributes.read
+attributes:  # details on top of ndes.scep.attributes.read
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
     details: Writes the report in check mode too (the drift report); it never changes a managed host.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
   platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
     details: Runs on the controller; reports on Windows and lab hosts alike.
 author:
   - ndes.scep contributors (@ndes-scep)

@@ -15,6 +15,9 @@ description:
     that says how to restore each item.
   - This module replays the manifest of O(run_id) (all items, or only O(items)), newest change first, through
     the host agent's C(restore) ensure, in one remote call that also lists the runs the host holds.
+  - An item whose target the host already holds as backed up is left alone, and so is an item that an older item
+    of the run restores the same target of (that older one holds the state before the run). Rolling back the same
+    run twice therefore changes nothing the second time (RV(unchanged) lists the items left alone).
   - When the host has no backups for O(run_id), nothing is restored and the task fails naming the run ids that
     exist (newest first), so the next attempt can pick one.
   - Restored IIS configuration and user rights take effect after a restart (C(restart_required)); restored
@@ -76,6 +79,15 @@ restored:
   type: list
   elements: str
   sample: ["002-registry-HTTP-Parameters", "001-applicationHost.config"]
+unchanged:
+  description:
+    - The items of RV(restored) the host already held as backed up, and the items an older item of the same run
+      restores the same target of (a file, a value, a pool, an ACL) to its state before the run; they were left
+      alone. When every item is unchanged (the run was already rolled back), the task reports no change.
+  returned: success
+  type: list
+  elements: str
+  sample: ["002-registry-HTTP-Parameters"]
 available_runs:
   description: Backup runs the host holds, newest first, with their item ids.
   returned: always

@@ -15,7 +15,10 @@ description:
   - Write access that NetworkService only has through a group (Users) does not count, so the grant is made.
 options:
   path:
-    description: The folder.
+    description:
+      - The Windows temporary folder, the folder the C(TEMP_ACL) fault is about.
+      - Only C(<drive>:\Windows\Temp), C(%SystemRoot%\Temp) or C(%windir%\Temp) (any case, forward or back slashes) are
+        accepted; any other folder fails the task before anything is sent to the host, since the fix widens an ACL.
     type: str
     default: C:\Windows\Temp
   sid:

@@ -52,6 +52,8 @@ INVALID = [
      ["do not exist", "SID"]),
     ("malformed SID (user right)", "inv", "user_right", {"principals": ["S-1-5-x"]}, ["do not exist"]),
     ("malformed SID (temp ACL)", "inv", "temp_acl", {"sid": "S-1-5-x"}, ["not a SID"]),
+    ("temp ACL on another folder", "inv", "temp_acl", {"path": "%SystemRoot%\\..\\..\\Windows\\System32"},
+     ["not the Windows temporary folder", "C:\\Windows\\Temp"]),
     ("unknown account (RA key ACL)", "inv", "ra_certs", {"service_account": "CONTOSO\\nobody"},
      ["not found", "SID"]),
     ("right that is no constant", "inv", "user_right", {"right": "Impersonate a client after authentication"},
@@ -155,9 +157,8 @@ def test_invalid_input_fails_clearly_and_changes_nothing(lab):
     assert changed_labs == []
 
 
-@pytest.mark.xfail(strict=True, reason="reported to the lead: user_right and temp_acl grant to a well-formed SID "
-                                       "that names no account (LSA accepts it too); refusing needs a SID lookup read")
 def test_unknown_sid_is_refused(lab):
+    """A well-formed SID that names no account: the agent's grant looks it up first (no extra call) and fails."""
     roots = make(lab, {"inv": []})
     before = digests(roots)
     run = lab.run("""
@@ -176,5 +177,9 @@ def test_unknown_sid_is_refused(lab):
       ignore_errors: true
 """ + save("right") + save("acl"))
     assert run.rc == 0, failure_text(run)
-    assert run.result("inv", "right")["failed"] and run.result("inv", "acl")["failed"]
+    for name in ("right", "acl"):
+        result = run.result("inv", name)
+        assert result["failed"] is True and result.get("changed") is False, result
+        assert "names no account" in result["msg"] and "S-1-5-21-1111-2222-3333-4444" in result["msg"], result["msg"]
+        assert "service account" in result["msg"], result["msg"]
     assert digests(roots) == before

@@ -47,6 +47,15 @@ ERROR_CODES = (
 
 _CERT = "dict"  # certificate record, see CERT_FIELDS
 
+# Why a certificate's ``key_acl`` is null (could not be read). Codes, never localized text.
+KEY_ACL_ERRORS = (
+    "access_denied",      # the key or its file's DACL may not be read by the agent identity
+    "no_key_file",        # the key is known but no key file exists where the provider keeps it
+    "cng_key_not_found",  # the provider does not find the key (HSM / smart card KSP, removed key set)
+    "not_requested",      # the read asked for include_acl: false
+    "io_error",           # any other failure reading the key file's DACL
+)
+
 CERT_FIELDS = {
     "thumbprint": "str",          # upper-case hex, no spaces
     "subject": "str",             # RFC 4514 string (informational only)
@@ -63,7 +72,9 @@ CERT_FIELDS = {
     "template_oid": "str?",       # from extension 1.3.6.1.4.1.311.21.7
     "template_name": "str?",      # from extension 1.3.6.1.4.1.311.20.2 (v1 template name)
     "san_dns": "list[str]",
-    "key_acl": "list[dict]",      # [{sid, rights: [read|full_control|...]}]
+    "key_acl": "list[dict]?",     # [{sid, rights: [read|full_control|...]}]; [] without a private key;
+                                  # null = the key ACL could not be read (key_acl_error says why)
+    "key_acl_error": "enum:" + "|".join(KEY_ACL_ERRORS) + "?",   # only with key_acl null
     "archived": "bool",
     "gpo_placed": "bool?",        # Root store only: present in the group-policy physical store
     "der_b64": "str",
@@ -176,7 +187,9 @@ KINDS = {
                              "exportable": "bool?"}, {
         "thumbprint": "str?", "not_after": "str?", "provider": "str?"}),
     "cert_archive": (ENSURE, {"thumbprint": "str", "store": "str"}, {"archived": "bool"}),
-    "restore": (ENSURE, {"run_id": "str", "items": "list[str]?"}, {"restored": "list[str]"}),
+    # restored: every item handled, in replay order; unchanged (additive): those found already as backed
+    # up, or superseded by an older item of the same target, and so left alone (none changed = changed false)
+    "restore": (ENSURE, {"run_id": "str", "items": "list[str]?"}, {"restored": "list[str]", "unchanged": "list[str]?"}),
     "reboot": (ENSURE, {"reason": "str?"}, {"last_boot": "str"}),
     "lab_inject": (ENSURE, {"fail_ensure": "int?", "drop_connection": "bool?",
                             "latency": "any?", "clear": "bool?"}, {"inject": "dict"}),

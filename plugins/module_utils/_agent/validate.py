@@ -58,6 +58,15 @@ def _short(value):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def check_cert(cert, where):
+    """A certificate record (``contract.CERT_FIELDS``); ``key_acl`` null = not read, and only then a ``key_acl_error``."""
+    check_fields(cert, c.CERT_FIELDS, where, allow_extra=True)
+    for number, ace in enumerate(cert.get("key_acl") or []):
+        check_fields(ace, c.RECORDS["key_ace"], "%s.key_acl[%d]" % (where, number), allow_extra=True)
+    if cert.get("key_acl") is not None and cert.get("key_acl_error") is not None:
+        raise ContractError("%s.key_acl_error: only when key_acl is null (the key ACL could not be read)" % where)
+
+
 def validate_request(request):
     check_fields(request, c.REQUEST_SPEC, "request")
     if request["version"] != c.CONTRACT_VERSION:
@@ -112,6 +121,9 @@ def validate_response(response, request=None):
         elif status == c.STATUS_OK:
             if category == c.READ:
                 check_fields(result.get("data"), shape, where + ".data", allow_extra=True)
+                if kind == "cert_store":
+                    for number, cert in enumerate(result["data"]["certs"]):
+                        check_cert(cert, "%s.data.certs[%d]" % (where, number))
             else:
                 if not isinstance(result.get("changed"), bool):
                     raise ContractError("%s.changed: required for an ensure" % where)

@@ -8,7 +8,7 @@ import hashlib
 import re
 import struct
 
-from ansible_collections.ndes.scep.plugins.module_utils._lab import layout, store
+from ansible_collections.ndes.scep.plugins.module_utils._lab import layout, pools, store
 
 IIS_IUSRS = "S-1-5-32-568"
 ADMINISTRATORS = "S-1-5-32-544"
@@ -87,6 +87,80 @@ def find_account(ad, account):
         if name.lower() == user.lower():
             return entry
     return None
+
+
+# SIDs Windows maps to a name on every member server (LsaLookupSids answers them without a domain
+# controller): the well-known principals and the BUILTIN aliases of Windows Server.
+WELL_KNOWN_SIDS = dict((sid, name) for name, sid in (
+    ("NULL SID", "S-1-0-0"), ("Everyone", EVERYONE), ("LOCAL", "S-1-2-0"), ("CONSOLE LOGON", "S-1-2-1"),
+    ("CREATOR OWNER", CREATOR_OWNER), ("CREATOR GROUP", "S-1-3-1"), ("OWNER RIGHTS", "S-1-3-4"),
+    ("NT AUTHORITY\\DIALUP", "S-1-5-1"), ("NT AUTHORITY\\NETWORK", "S-1-5-2"), ("NT AUTHORITY\\BATCH", "S-1-5-3"),
+    ("NT AUTHORITY\\INTERACTIVE", "S-1-5-4"), ("NT AUTHORITY\\SERVICE", SERVICE),
+    ("NT AUTHORITY\\ANONYMOUS LOGON", "S-1-5-7"), ("NT AUTHORITY\\ENTERPRISE DOMAIN CONTROLLERS", "S-1-5-9"),
+    ("NT AUTHORITY\\SELF", "S-1-5-10"), ("NT AUTHORITY\\Authenticated Users", "S-1-5-11"),
+    ("NT AUTHORITY\\RESTRICTED", "S-1-5-12"), ("NT AUTHORITY\\TERMINAL SERVER USER", "S-1-5-13"),
+    ("NT AUTHORITY\\REMOTE INTERACTIVE LOGON", "S-1-5-14"), ("NT AUTHORITY\\This Organization", "S-1-5-15"),
+    ("NT AUTHORITY\\IUSR", IUSR), ("NT AUTHORITY\\SYSTEM", SYSTEM), ("NT AUTHORITY\\LOCAL SERVICE", LOCAL_SERVICE),
+    ("NT AUTHORITY\\NETWORK SERVICE", NETWORK_SERVICE), ("NT AUTHORITY\\NTLM Authentication", "S-1-5-64-10"),
+    ("NT AUTHORITY\\Local account", "S-1-5-113"),
+    ("NT AUTHORITY\\Local account and member of Administrators group", "S-1-5-114"),
+    ("NT SERVICE\\ALL SERVICES", "S-1-5-80-0"),
+    ("APPLICATION PACKAGE AUTHORITY\\ALL APPLICATION PACKAGES", "S-1-15-2-1"),
+    ("Mandatory Label\\Low Mandatory Level", "S-1-16-4096"),
+    ("Mandatory Label\\Medium Mandatory Level", "S-1-16-8192"),
+    ("Mandatory Label\\High Mandatory Level", "S-1-16-12288"),
+    ("Mandatory Label\\System Mandatory Level", "S-1-16-16384"),
+    ("BUILTIN\\Administrators", ADMINISTRATORS), ("BUILTIN\\Users", USERS), ("BUILTIN\\Guests", "S-1-5-32-546"),
+    ("BUILTIN\\Power Users", "S-1-5-32-547"), ("BUILTIN\\Backup Operators", "S-1-5-32-551"),
+    ("BUILTIN\\Replicator", "S-1-5-32-552"), ("BUILTIN\\Remote Desktop Users", "S-1-5-32-555"),
+    ("BUILTIN\\Network Configuration Operators", "S-1-5-32-556"),
+    ("BUILTIN\\Performance Monitor Users", "S-1-5-32-558"), ("BUILTIN\\Performance Log Users", "S-1-5-32-559"),
+    ("BUILTIN\\Distributed COM Users", "S-1-5-32-562"), ("BUILTIN\\IIS_IUSRS", IIS_IUSRS),
+    ("BUILTIN\\Cryptographic Operators", "S-1-5-32-569"), ("BUILTIN\\Event Log Readers", "S-1-5-32-573"),
+    ("BUILTIN\\Certificate Service DCOM Access", "S-1-5-32-574"),
+    ("BUILTIN\\RDS Remote Access Servers", "S-1-5-32-575"), ("BUILTIN\\RDS Endpoint Servers", "S-1-5-32-576"),
+    ("BUILTIN\\RDS Management Servers", "S-1-5-32-577"), ("BUILTIN\\Hyper-V Administrators", "S-1-5-32-578"),
+    ("BUILTIN\\Access Control Assistance Operators", "S-1-5-32-579"),
+    ("BUILTIN\\Remote Management Users", "S-1-5-32-580"),
+    ("BUILTIN\\Storage Replica Administrators", "S-1-5-32-582")))
+
+
+def account_of_sid(root, sid, ad=None):
+    """The account a SID names on the lab host (LsaLookupSids semantics), or None when it names none.
+
+    Well-known SIDs and BUILTIN aliases; NT SERVICE\\<name> of the installed services; IIS APPPOOL\\<name>
+    of the configured application pools; the domain's accounts and groups in state/ad.json (looked up
+    through the host's secure channel, so also when LDAP is out of reach: the double hop does not
+    apply to LSA lookups).
+    """
+    sid = (sid or "").strip().upper()
+    if sid in WELL_KNOWN_SIDS:
+        return WELL_KNOWN_SIDS[sid]
+    if sid.startswith("S-1-5-80-"):
+        for name in store.load(root, layout.SERVICES, {}):
+            if service_sid(name) == sid:
+                return "NT SERVICE\\" + name
+        return None
+    if sid.startswith("S-1-5-82-"):
+        for name in pools.configured(root):
+            if app_pool_sid(name) == sid:
+                return "IIS APPPOOL\\" + name
+        return None
+    ad = ad if ad is not None else load_ad(root)
+    for name, entry in (ad.get("accounts") or {}).items():
+        if str(entry.get("sid") or "").upper() == sid:
+            return "%s\\%s" % (ad.get("netbios") or "", name)
+    for entry in (ad.get("accounts") or {}).values():
+        if sid in (str(g).upper() for g in entry.get("groups") or []):
+            return "%s\\group %s" % (ad.get("netbios") or "", sid.rsplit("-", 1)[-1])
+    return None
+
+
+def unmapped_sid_message(sid):
+    """What a grant to a SID that names no account says (both agents use these words)."""
+    return ("SID %s names no account on this host (LSA cannot map it to a name): nothing was changed. Check the "
+            "account (deleted? a typo in the SID?) and give the SID of an existing account, e.g. the NDES service "
+            "account's SID, or its name (DOMAIN\\user) to have it resolved." % sid)
 
 
 def resolve(root, name, ad=None):

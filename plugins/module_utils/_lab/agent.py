@@ -44,8 +44,50 @@ class Ctx(object):
         return self.backup_bytes(kind, source, suffix, store.dumps(data).encode("ascii"), restore)
 
 
+# Restore kinds that put back an absolute state (the whole file, the value, the pool's state, the ACL):
+# when several items of one run restore the same target, the oldest one holds what was there before
+# the run, and the newer ones only intermediate states. Keyed by the args that name the target.
+ABSOLUTE_RESTORES = {
+    "file_restore": ("path",),
+    "registry_value": ("path", "name"),
+    "app_pool_state": ("name",),
+    "service_state": ("name",),
+    "event_log_state": ("log",),
+    "key_acl_set": ("store", "thumbprint"),
+    "folder_acl_set": ("path",),
+}
+
+
+def restore_target(op):
+    """The target an absolute-state restore op puts back (case-insensitive, as Windows names are), or None."""
+    names = ABSOLUTE_RESTORES.get(op.get("kind"))
+    if not names:
+        return None
+    op_args = op.get("args") or {}
+    return (op["kind"],) + tuple(str(op_args.get(n) or "").replace("/", "\\").lower() for n in names)
+
+
+def superseded(items):
+    """Ids of items whose target an OLDER item of the same list restores too (its state wins at the end)."""
+    seen, out = set(), set()
+    for item in items:                 # oldest first
+        target = restore_target(item["restore"])
+        if target is None:
+            continue
+        if target in seen:
+            out.add(item["id"])
+        seen.add(target)
+    return out
+
+
 def restore(ctx, args):
-    """Replay a run's manifest ``restore`` ops, newest first (backups of the replay itself are not taken)."""
+    """Replay a run's manifest ``restore`` ops, newest first (backups of the replay itself are not taken).
+
+    An item is skipped (reported in ``unchanged``) when the target it restores is already as it was
+    backed up, or when an older item of the same replay restores the same target to its state before
+    the run (the newer item would only write an intermediate state that the older one overwrites). So
+    rolling back the same run twice changes nothing the second time.
+    """
     doc = backup.manifest(ctx.root, args["run_id"])
     if doc is None:
         raise AgentError("not_found", "no backup run %r under %s" % (args["run_id"], layout.BACKUPS))
@@ -57,17 +99,24 @@ def restore(ctx, args):
             raise AgentError("not_found", "run %s has no items %s" % (args["run_id"], ", ".join(missing)))
         items = [i for i in items if i["id"] in set(args["items"])]
     replay = Ctx(ctx.root, ctx.lab, ctx.now, ctx.check, None)
-    done, changed = [], False
+    skip = superseded(items)
+    done, unchanged, changed = [], [], False
     for item in reversed(items):
         op = item["restore"]
         handler = ENSURES.get(op["kind"]) or RESTORE_ONLY.get(op["kind"])
         if handler is None or op["kind"] in ("restore", "lab_inject"):
             raise AgentError("internal", "manifest item %s has an unknown restore kind %r" % (item["id"], op["kind"]))
+        done.append(item["id"])
+        if item["id"] in skip:
+            unchanged.append(item["id"])
+            continue
         replay.op_id = item["id"]
         replay.item_file = os.path.join(backup.run_dir(ctx.root, args["run_id"]), item["file"])
-        changed = handler(replay, dict(op["args"]))["changed"] or changed
-        done.append(item["id"])
-    return {"changed": changed, "before": {"restored": []}, "after": {"restored": done}}
+        if handler(replay, dict(op["args"]))["changed"]:
+            changed = True
+        else:
+            unchanged.append(item["id"])
+    return {"changed": changed, "before": {"restored": []}, "after": {"restored": done, "unchanged": unchanged}}
 
 
 def _error(exc):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from ansible_collections.ndes.scep.plugins.module_utils._lab import certs, der, store
+from ansible_collections.ndes.scep.plugins.module_utils._formats import der
+from ansible_collections.ndes.scep.plugins.module_utils._lab import certs, store
 
 try:
     from cryptography import x509
@@ -65,20 +66,7 @@ def _raw(cert, dotted):
 
 def template(cert):
     """(template_oid, template_name) decoded from the raw extension bytes (never Format() text)."""
-    name = oid = None
-    raw = _raw(cert, certs.OID_TEMPLATE_NAME)
-    if raw:
-        try:
-            name = der.decode_string(raw)
-        except ValueError:
-            name = None
-    raw = _raw(cert, certs.OID_TEMPLATE_INFO)
-    if raw:
-        try:
-            oid = der.decode_template_info(raw)[0]
-        except ValueError:
-            oid = None
-    return oid, name
+    return der.decode_template(_raw(cert, certs.OID_TEMPLATE_NAME), _raw(cert, certs.OID_TEMPLATE_INFO))
 
 
 def san_dns(cert):
@@ -127,10 +115,20 @@ def record(cert, has_key, meta, store_name=None, include_acl=True):
         "template_oid": oid,
         "template_name": tname,
         "san_dns": san_dns(cert),
-        "key_acl": [dict(a) for a in meta.get("key_acl", [])] if (include_acl and has_key) else [],
+        "key_acl": [dict(a) for a in meta.get("key_acl", [])] if has_key else [],
         "archived": bool(meta.get("archived", False)),
         "der_b64": base64.b64encode(der_bytes(cert)).decode("ascii"),
     }
+    # A key ACL that could not be read is null with a reason code, never an empty list. The lab's
+    # "unreadable key file": meta key_acl_error (one of contract.KEY_ACL_ERRORS).
+    error = None
+    if has_key and not include_acl:
+        error = "not_requested"
+    elif has_key and meta.get("key_acl_error"):
+        error = meta["key_acl_error"]
+    if error is not None:
+        rec["key_acl"] = None
+        rec["key_acl_error"] = error
     if store_name is not None and store_name.lower() == "root":
         rec["gpo_placed"] = bool(meta.get("gpo_placed", False))
     return rec

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime
 import os
 
-from ansible_collections.ndes.scep.plugins.module_utils._lab import der, layout, store
+from ansible_collections.ndes.scep.plugins.module_utils._formats import der
+from ansible_collections.ndes.scep.plugins.module_utils._lab import layout, store
 
 try:
     from cryptography import x509
@@ -22,8 +23,8 @@ else:
 OID_CERT_REQUEST_AGENT = "1.3.6.1.4.1.311.20.2.1"
 OID_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
 OID_SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
-OID_TEMPLATE_NAME = "1.3.6.1.4.1.311.20.2"    # v1: BMPString
-OID_TEMPLATE_INFO = "1.3.6.1.4.1.311.21.7"    # v2: SEQUENCE {OID, major, minor}
+OID_TEMPLATE_NAME = der.OID_TEMPLATE_NAME    # v1: BMPString
+OID_TEMPLATE_INFO = der.OID_TEMPLATE_INFO    # v2: SEQUENCE {OID, major, minor}
 _V2_BASE = "1.3.6.1.4.1.311.21.8.16187918.14945684.15749023.11519519.4925321.197"
 
 # Legacy CryptoAPI CSPs, as version 1 templates list them in pKIDefaultCSPs (MS-CRTD 2.8; MS-WCCE

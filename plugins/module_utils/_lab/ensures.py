@@ -150,12 +150,27 @@ def iis_reset(ctx, args):
 
 
 # ------------------------------------------------------------------ rights, services
+def _check_mapped(ctx, sids):
+    """A grant to a SID that names no account fails before any backup or change (check mode too).
+
+    Not for restore replays (``ctx.backups`` is None): putting back a holder the run removed must work
+    even when its account has been deleted since.
+    """
+    if ctx.backups is None:
+        return
+    ad = accounts.load_ad(ctx.root)
+    for sid in sids:
+        if accounts.account_of_sid(ctx.root, sid, ad) is None:
+            raise AgentError("not_found", accounts.unmapped_sid_message(sid))
+
+
 def user_right_grant(ctx, args):
     right = args["right"]
     add = [s.upper() for s in args.get("add") or []]
     remove = set(s.upper() for s in args.get("remove") or [])
     current = rights.user_right(ctx.root, right)
     holders = current["holders"]
+    _check_mapped(ctx, [s for s in add if s not in holders])
     new = rights.canonical([s for s in holders if s not in remove] + add)
     changed = set(new) != set(holders)
     before, after = {"holders": holders}, {"holders": new}
@@ -227,8 +242,15 @@ def key_acl_grant(ctx, args):
     entry = _cert(ctx, args["thumbprint"], args["store"])
     if not entry["has_key"]:
         raise AgentError("precondition", "certificate %s has no private key to grant access to" % entry["thumbprint"])
+    unreadable = entry["meta"].get("key_acl_error")
+    if unreadable:
+        # the lab's unreadable key file: the grant fails as the Windows agent's would
+        code = unreadable if unreadable in ("access_denied", "io_error") else "not_found"
+        raise AgentError(code, "the private key ACL of certificate %s cannot be read (%s)" % (entry["thumbprint"], unreadable))
     current = entry["meta"].get("key_acl", [])
     new, changed = acl.grant(current, args["sid"].upper(), args["rights"], explicit_fields=False)
+    if changed:
+        _check_mapped(ctx, [args["sid"].upper()])
     before, after = {"key_acl": current}, {"key_acl": new}
     if not changed or ctx.check:
         return _result(changed, before, after if changed else before)
@@ -246,6 +268,8 @@ def folder_acl_grant(ctx, args):
     if current is None:
         raise AgentError("not_found", "folder %s does not exist" % path)
     new, changed = acl.grant(current["aces"], args["sid"].upper(), args["rights"])
+    if changed:
+        _check_mapped(ctx, [args["sid"].upper()])
     before, after = {"aces": current["aces"]}, {"aces": new}
     if not changed or ctx.check:
         return _result(changed, before, after if changed else before)

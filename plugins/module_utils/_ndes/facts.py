@@ -67,8 +67,17 @@ def _cert_facts(reads, settings, host, now, account_sid):
     else:
         ra = certs.ra_certs(my, now, account_sid, settings["warn_days"])
         if ra["acl_unknown"]:
-            reads.note("ra_certs.acl", "cannot tell whether the service account may read the private key of %s "
-                                       "(its SID or the key ACL is unknown)" % ", ".join(ra["acl_unknown"]))
+            # a key ACL the agent could not read is null with a reason code (contract KEY_ACL_ERRORS): name it
+            unread = dict((v.thumbprint(cert.get("thumbprint")), cert.get("key_acl_error") or "not read")
+                          for cert in my if cert.get("has_private_key") and cert.get("key_acl") is None)
+            named = ["%s (%s)" % (tp, unread[tp]) for tp in ra["acl_unknown"] if tp in unread]
+            rest = [tp for tp in ra["acl_unknown"] if tp not in unread]
+            if named:
+                reads.note("ra_certs.acl", "the private key ACL could not be read, so the service account's Read "
+                                           "could not be checked: %s" % ", ".join(named))
+            if rest:
+                reads.note("ra_certs.acl", "cannot tell whether the service account may read the private key of %s "
+                                           "(its SID or the key ACL is unknown)" % ", ".join(rest))
     root, ca = _store(reads, "store_root", "root_store"), _store(reads, "store_ca", "root_store.in_ca_store")
     if root is None:
         root_facts = {"non_self_signed": None, "count": None, "gpo_placed_count": None, "undecided": []}

@@ -8,11 +8,13 @@
 Reads that depend on another read of the same request (the policy
 certificate's chain, the SCEP pool's account, the site's log folder) use the
 contract's placeholders (``contract.PLACEHOLDERS``): the agent resolves them
-on the host, so ``info`` and ``diagnose`` stay one round trip.
+on the host, so ``info`` and ``diagnose`` stay one round trip. The log-window
+reads (``logs=True``) are ``log_window.log_ops``.
 """
 from __future__ import annotations
 
 from ansible_collections.ndes.scep.plugins.module_utils._agent import contract
+from ansible_collections.ndes.scep.plugins.module_utils._ndes import log_window
 
 DEFAULT_SETTINGS = {
     "site": "Default Web Site",
@@ -28,8 +30,8 @@ DEFAULT_SETTINGS = {
     "connector_stale_hours": 24,      # ConnectionStatus\LastConnectionTime older than this: unhealthy
     "setup_msi_dir": "C:\\NDESConnectorSetup",
     "temp_dir": "C:\\Windows\\Temp",
-    "httperr_dir": "C:\\Windows\\System32\\LogFiles\\HTTPERR",
-    "log_max_bytes": 4 * 1024 * 1024,
+    "httperr_dir": log_window.HTTPERR_DIR,
+    "log_max_bytes": log_window.DEFAULT_MAX_BYTES,
     "log_max_files": 2,
     "log_since": None,                # ISO-8601; None = the newest files, whatever their age
 }
@@ -86,7 +88,6 @@ SECTION_OPS = {
     "ie_esc": ("ie_esc_admin", "ie_esc_user"),
     "pending_reboot": ("httpsys",),
 }
-LOG_OPS = ("w3c_log", "httperr_log")
 
 
 def _app_path(value):
@@ -171,19 +172,6 @@ def _all_ops(s):
     return ops
 
 
-def log_ops(settings=None):
-    """The log-window reads of ``diagnose``: the site's W3C folder (placeholder) and HTTPERR."""
-    s = normalize_settings(settings)
-    common = {"max_bytes": s["log_max_bytes"], "max_files": s["log_max_files"]}
-    if s["log_since"]:
-        common["since"] = s["log_since"]
-    w3c = {"directory": contract.placeholder("site_log_folder", s["site"]), "pattern": "*.log"}
-    httperr = {"directory": s["httperr_dir"], "pattern": "httperr*.log"}
-    w3c.update(common)
-    httperr.update(common)
-    return [("w3c_log", "file_tail", w3c), ("httperr_log", "file_tail", httperr)]
-
-
 def ops_for_sections(sections):
     """Op ids needed to build the given facts sections (prefix match: ``iis`` = every ``iis.*``)."""
     wanted = {"system"}
@@ -200,8 +188,10 @@ def ops_for_sections(sections):
 def info_ops(settings=None, logs=False, sections=None):
     """Every read op the facts need, as ``[(id, kind, args)]`` for ONE request.
 
-    ``logs``: add the log-window reads (``diagnose``). ``sections``: only the
-    ops these facts sections need (a fix that got no facts); ``system`` always.
+    ``logs``: add the log-window reads (``log_window.log_ops`` with the
+    ``log_*`` and ``httperr_dir`` settings; ``log_since`` unset = the newest
+    files, whatever their age). ``sections``: only the ops these facts sections
+    need (a fix that got no facts); ``system`` always.
     """
     s = normalize_settings(settings)
     ops = _all_ops(s)
@@ -209,7 +199,8 @@ def info_ops(settings=None, logs=False, sections=None):
         wanted = ops_for_sections(sections)
         ops = [op for op in ops if op[0] in wanted]
     if logs:
-        ops += log_ops(s)
+        since = log_window.window(since=s["log_since"])[0] if s["log_since"] else None
+        ops = log_window.add_log_ops(ops, s["site"], since, s["log_max_bytes"], s["log_max_files"], s["httperr_dir"])
     return ops
 
 

@@ -20,6 +20,11 @@
     hard-coded ``W3SVC1``) and the HTTPERR folder, each a ``file_tail`` with
     ``since`` / ``max_bytes`` / ``max_files``.
 
+``add_log_ops(ops, site, since, ...) -> [(id, kind, args)]``
+    ``ops`` followed by those of ``log_ops`` (same arguments) whose ids they do
+    not already hold (``iis_sites`` is also a facts read): one request for
+    facts and log window (``diagnose``).
+
 ``summarize_results(results, site, since, until, scep_pool) -> dict``
     parses the file tails by their ``#Fields`` headers as they stream
     (``content`` is dropped from each file once read; no list of records is
@@ -96,6 +101,12 @@ def log_ops(site, since, max_bytes=DEFAULT_MAX_BYTES, max_files=2, httperr_dir=H
     w3c_args = dict(common, directory=contract.placeholder("site_log_folder", site), pattern="*.log")
     httperr_args = dict(common, directory=httperr_dir, pattern="httperr*.log")
     return [(SITES_OP, "iis_sites", {}), (W3C_OP, "file_tail", w3c_args), (HTTPERR_OP, "file_tail", httperr_args)]
+
+
+def add_log_ops(ops, site, since, max_bytes=DEFAULT_MAX_BYTES, max_files=2, httperr_dir=HTTPERR_DIR):
+    """``ops`` and the reads of ``log_ops`` they do not hold yet (an op id appears once in a request)."""
+    have = {op[0] for op in ops}
+    return list(ops) + [op for op in log_ops(site, since, max_bytes, max_files, httperr_dir) if op[0] not in have]
 
 
 # ------------------------------------------------------------------ streaming parse

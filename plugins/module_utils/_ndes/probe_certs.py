@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 
+from ansible_collections.ndes.scep.plugins.module_utils._formats import der
+
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
@@ -22,8 +24,8 @@ CT_CA_CERT = "application/x-x509-ca-cert"        # one DER certificate
 CT_CA_RA_CERT = "application/x-x509-ca-ra-cert"  # degenerate PKCS#7 SignedData
 
 OID_CERT_REQUEST_AGENT = "1.3.6.1.4.1.311.20.2.1"   # EKU on both MSCEP-RA certs
-OID_TEMPLATE_NAME = "1.3.6.1.4.1.311.20.2"          # v1 template name (BMPString)
-OID_TEMPLATE_INFO = "1.3.6.1.4.1.311.21.7"          # v2 template: SEQ {OID, major, minor}
+OID_TEMPLATE_NAME = der.OID_TEMPLATE_NAME          # v1 template name (BMPString)
+OID_TEMPLATE_INFO = der.OID_TEMPLATE_INFO          # v2 template: SEQ {OID, major, minor}
 # v1 template names of the two NDES RA certificates (names are not localized).
 RA_SIGNING_TEMPLATES = ("EnrollmentAgentOffline",)
 RA_ENCRYPTION_TEMPLATES = ("CEPEncryption",)
@@ -72,60 +74,6 @@ def load_getcacert(content_type, body):
                          % (content_type, CT_CA_CERT, CT_CA_RA_CERT))
 
 
-# --------------------------------------------------------------- tiny DER reader
-def _der_tlv(data, pos=0):
-    """(tag, value bytes, next position) of the DER element at pos."""
-    if pos + 2 > len(data):
-        raise ValueError("truncated DER")
-    tag = data[pos]
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        count = length & 0x7F
-        if count == 0 or count > 4 or pos + count > len(data):
-            raise ValueError("bad DER length")
-        length = int.from_bytes(data[pos:pos + count], "big")
-        pos += count
-    if pos + length > len(data):
-        raise ValueError("truncated DER value")
-    return tag, data[pos:pos + length], pos + length
-
-
-def _der_oid(value):
-    arcs = []
-    acc = 0
-    for byte in value:
-        acc = (acc << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(acc)
-            acc = 0
-    if not arcs:
-        raise ValueError("empty OID")
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in [first, arcs[0] - 40 * first] + arcs[1:])
-
-
-def decode_template_name(der):
-    """Extension 1.3.6.1.4.1.311.20.2 value -> template name (BMP/UTF8/Printable string)."""
-    tag, value, _end = _der_tlv(der)
-    if tag == 0x1E:
-        return value.decode("utf-16-be")
-    if tag in (0x0C, 0x13, 0x16):
-        return value.decode("utf-8")
-    raise ValueError("template name extension has tag 0x%02x" % tag)
-
-
-def decode_template_oid(der):
-    """Extension 1.3.6.1.4.1.311.21.7 value -> template OID."""
-    tag, seq, _end = _der_tlv(der)
-    if tag != 0x30:
-        raise ValueError("template information is not a SEQUENCE")
-    tag, oid, _end = _der_tlv(seq)
-    if tag != 0x06:
-        raise ValueError("template information does not start with an OID")
-    return _der_oid(oid)
-
-
 # ------------------------------------------------------------- certificate facts
 _KEY_USAGE_NAMES = ("digital_signature", "content_commitment", "key_encipherment",
                     "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign")
@@ -166,7 +114,7 @@ def cert_info(cert, now=None):
     name, else from key usage. Names are never compared as display text.
     """
     now = _utc(now or datetime.datetime.now(datetime.timezone.utc))
-    der = cert.public_bytes(serialization.Encoding.DER)
+    encoded = cert.public_bytes(serialization.Encoding.DER)
     not_before = _not_valid(cert, "not_valid_before")
     not_after = _not_valid(cert, "not_valid_after")
     bc = _ext(cert, ExtensionOID.BASIC_CONSTRAINTS)
@@ -178,19 +126,8 @@ def cert_info(cert, now=None):
         for name in _KEY_USAGE_NAMES:
             if getattr(ku, name):
                 key_usage.append(name)
-    template_name = template_oid = None
-    raw = _raw_ext(cert, OID_TEMPLATE_NAME)
-    if raw is not None:
-        try:
-            template_name = decode_template_name(raw)
-        except (ValueError, UnicodeDecodeError):
-            template_name = None
-    raw = _raw_ext(cert, OID_TEMPLATE_INFO)
-    if raw is not None:
-        try:
-            template_oid = decode_template_oid(raw)
-        except ValueError:
-            template_oid = None
+    template_oid, template_name = der.decode_template(_raw_ext(cert, OID_TEMPLATE_NAME),
+                                                      _raw_ext(cert, OID_TEMPLATE_INFO))
     is_ca = bool(bc is not None and bc.ca)
     has_template = template_name is not None or template_oid is not None
     if is_ca:
@@ -219,8 +156,8 @@ def cert_info(cert, now=None):
         "issuer": cert.issuer.rfc4514_string(),
         "self_signed": cert.subject.public_bytes() == cert.issuer.public_bytes(),
         "serial": "%X" % cert.serial_number,
-        "thumbprint": hashlib.sha1(der).hexdigest().upper(),
-        "sha256": hashlib.sha256(der).hexdigest().upper(),
+        "thumbprint": hashlib.sha1(encoded).hexdigest().upper(),
+        "sha256": hashlib.sha256(encoded).hexdigest().upper(),
         "not_before": not_before.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "not_after": not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "days_left": int(seconds_left // 86400),

@@ -32,6 +32,26 @@ function Assert-AgentSid {
     }
 }
 
+function Test-AgentSidMapped {
+    # Does a SID name an account on this host? LSA looks it up (SecurityIdentifier.Translate to NTAccount,
+    # i.e. LsaLookupSids). A grant to a SID that names no account fails with not_found, before any backup
+    # or change (check mode too); IdentityNotMappedException is caught by TYPE, never by message text.
+    # Any other failure of the lookup (Win32Exception 1789: the trust relationship with the domain failed)
+    # proves nothing: the grant goes ahead and the returned warning says why. Not for restore replays
+    # ($script:Ctx.Backups off): a holder the run removed goes back even when its account is gone since.
+    param([string]$Sid)
+    if (-not $script:Ctx.Backups) { return $null }
+    try {
+        $identity = New-Object System.Security.Principal.SecurityIdentifier ($Sid)
+        [void]$identity.Translate([System.Security.Principal.NTAccount])
+    } catch [System.Security.Principal.IdentityNotMappedException] {
+        throw (New-AgentError -Code 'not_found' -Text ('SID {0} names no account on this host (LSA cannot map it to a name): nothing was changed. Check the account (deleted? a typo in the SID?) and give the SID of an existing account, e.g. the NDES service account''s SID, or its name (DOMAIN\user) to have it resolved.' -f $Sid))
+    } catch {
+        return ('could not check that SID {0} names an account ({1}); granted anyway' -f $Sid, $_.Exception.GetBaseException().GetType().FullName)
+    }
+    return $null
+}
+
 function Get-AgentSortedSids {
     # Upper-case, distinct, in ordinal order (the order secedit /export lists them in, as the lab keeps them).
     param($Sids)
@@ -108,6 +128,11 @@ function Invoke-EnsureUserRightGrant {
     $add = @(foreach ($sid in @(Get-AgentArg $A 'add' @())) { Assert-AgentSid -Sid $sid })
     $remove = @(foreach ($sid in @(Get-AgentArg $A 'remove' @())) { Assert-AgentSid -Sid $sid })
     $holders = Get-AgentRightHolders -Right $right
+    $lookupWarnings = New-Object System.Collections.Generic.List[string]
+    foreach ($sid in @($add | Where-Object { $holders -notcontains $_ })) {
+        $warning = Test-AgentSidMapped -Sid $sid
+        if ($null -ne $warning) { $lookupWarnings.Add($warning) }
+    }
     $gpo = Get-AgentRightGpo -Right $right
     $kept = @($holders | Where-Object { $remove -notcontains $_ })
     $new = Get-AgentSortedSids -Sids (@($kept) + @($add))
@@ -118,8 +143,9 @@ function Invoke-EnsureUserRightGrant {
         throw (New-AgentError -Code 'precondition' -Text ('{0} is defined by the GPO {1}: a local change is reverted at the next policy refresh; change the GPO (or pass override_gpo)' -f $right, $gpo['gpo_source']))
     }
     if (-not $changed) { return (New-AgentEnsureResult -Changed $false -Before $before -After $before) }
+    $warnings = @($lookupWarnings) + @($script:RecycleNote)
     if ($script:Ctx.Check) {
-        return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Warnings @($script:RecycleNote))
+        return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Warnings $warnings)
     }
     $added = @($new | Where-Object { $holders -notcontains $_ })
     $removed = @($holders | Where-Object { $new -notcontains $_ })
@@ -128,5 +154,5 @@ function Invoke-EnsureUserRightGrant {
     foreach ($sid in $added) { [NdesScep.Lsa]::Add($sid, $right) }
     foreach ($sid in $removed) { [NdesScep.Lsa]::Remove($sid, $right) }
     $after = [ordered]@{ holders = (Get-AgentRightHolders -Right $right) }
-    return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved -Warnings @($script:RecycleNote))
+    return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved -Warnings $warnings)
 }

@@ -177,17 +177,59 @@ function Get-AgentCertKeyUsage {
 }
 
 # ------------------------------------------------------------------ keys
+function Get-AgentKeyAclError {
+    # Why a key ACL could not be read, as a contract.KEY_ACL_ERRORS code: by exception type and
+    # HRESULT, never by message. CAPI and CNG report a key they may not open as NTE_BAD_KEYSET too,
+    # so cng_key_not_found can also mean "not allowed to open it".
+    param($Exception)
+    $walk = $Exception
+    while ($null -ne $walk) {
+        if ($walk -is [System.UnauthorizedAccessException] -or $walk -is [System.Security.SecurityException] -or
+            $walk -is [System.Security.AccessControl.PrivilegeNotHeldException]) {
+            return 'access_denied'
+        }
+        if ($walk -is [System.IO.FileNotFoundException] -or $walk -is [System.IO.DirectoryNotFoundException]) {
+            return 'no_key_file'
+        }
+        if ($walk -is [System.Security.Cryptography.CryptographicException]) {
+            $hr = $walk.HResult
+            if ($hr -eq -2146893808 -or $hr -eq -2147024891) { return 'access_denied' }       # NTE_PERM 0x80090010, E_ACCESSDENIED
+            if ($hr -eq -2146893802 -or $hr -eq -2146893807) { return 'cng_key_not_found' }   # NTE_BAD_KEYSET 0x80090016, NTE_NOT_FOUND 0x80090011
+            return 'io_error'
+        }
+        if ($walk -is [System.IO.IOException] -and $walk.HResult -eq -2147024891) { return 'access_denied' }
+        $walk = $walk.InnerException
+    }
+    return 'io_error'
+}
+
 function Get-AgentCertKeyInfo {
-    # @{provider; file} of a certificate's private key (CNG or CAPI); nulls when absent or unreadable.
+    # @{provider; file; reason} of a certificate's private key (CNG or CAPI). file is null when there is
+    # no key or its file cannot be found; then reason is a contract.KEY_ACL_ERRORS code (null without a key).
     param($Cert)
-    $info = @{ provider = $null; file = $null }
+    $info = @{ provider = $null; file = $null; reason = $null }
     if (-not $Cert.HasPrivateKey) { return $info }
     $key = $null
-    try { $key = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert) } catch { $key = $null }
-    if ($null -eq $key) {
-        try { $key = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($Cert) } catch { $key = $null }
+    $failure = $null
+    try {
+        $key = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert)
+    } catch {
+        $failure = $_.Exception
+        $key = $null
     }
-    if ($null -eq $key) { return $info }
+    if ($null -eq $key) {
+        try {
+            $key = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($Cert)
+        } catch {
+            if ($null -eq $failure) { $failure = $_.Exception }
+            $key = $null
+        }
+    }
+    if ($null -eq $key) {
+        # HasPrivateKey says a key is linked, yet no provider opens it (removed key set, HSM, DSA key)
+        if ($null -eq $failure) { $info['reason'] = 'cng_key_not_found' } else { $info['reason'] = Get-AgentKeyAclError -Exception $failure }
+        return $info
+    }
     $crypto = Join-Path $env:ProgramData 'Microsoft\Crypto'
     $candidates = @()
     try {
@@ -203,6 +245,7 @@ function Get-AgentCertKeyInfo {
             $candidates = @((Join-Path $crypto ('Keys\' + $unique)), (Join-Path $crypto ('SystemKeys\' + $unique)))
         }
     } catch {
+        $info['reason'] = Get-AgentKeyAclError -Exception $_.Exception
         return $info
     } finally {
         $key.Dispose()
@@ -210,13 +253,15 @@ function Get-AgentCertKeyInfo {
     foreach ($candidate in $candidates) {
         if ([System.IO.File]::Exists($candidate)) { $info['file'] = $candidate; break }
     }
+    # a key of another provider (smart card, HSM KSP) has a UniqueName that is no file of ours
+    if ($null -eq $info['file']) { $info['reason'] = 'no_key_file' }
     return $info
 }
 
 function Get-AgentKeyAcl {
-    # [{sid, rights}] of the key file; empty when there is no key file to read.
+    # [{sid, rights}] of the key file; the caller checks that KeyInfo has a file. Throws when the DACL
+    # cannot be read (Get-AgentKeyAclError names why).
     param($KeyInfo)
-    if ($null -eq $KeyInfo['file']) { return , (New-Object System.Collections.Generic.List[object]) }
     $security = [System.IO.File]::GetAccessControl($KeyInfo['file'], [System.Security.AccessControl.AccessControlSections]::Access)
     return , (Get-AgentKeyAceRecords -Security $security)
 }
@@ -226,11 +271,11 @@ function Open-AgentCertStore {
     param([string]$Name, [string]$Location = 'LocalMachine', [switch]$Write)
     $where = [System.Security.Cryptography.X509Certificates.StoreLocation]$Location
     $store = New-Object System.Security.Cryptography.X509Certificates.X509Store ($Name, $where)
-    $flags = [System.Security.Cryptography.X509Certificates.OpenFlags]::IncludeArchived
+    # OpenExistingOnly in both modes: without it Open() creates a missing store (OpenFlags docs), so a
+    # cert_move to a misspelled store name would make a new, empty store instead of failing not_found
+    $flags = [System.Security.Cryptography.X509Certificates.OpenFlags]::IncludeArchived -bor [System.Security.Cryptography.X509Certificates.OpenFlags]::OpenExistingOnly
     if ($Write) {
         $flags = $flags -bor [System.Security.Cryptography.X509Certificates.OpenFlags]::ReadWrite
-    } else {
-        $flags = $flags -bor [System.Security.Cryptography.X509Certificates.OpenFlags]::OpenExistingOnly
     }
     try {
         $store.Open($flags)
@@ -272,11 +317,22 @@ function ConvertTo-AgentCertRecord {
     $hasKey = [bool]$Cert.HasPrivateKey
     $keyInfo = @{ provider = $null; file = $null }
     if ($hasKey) { $keyInfo = Get-AgentCertKeyInfo -Cert $Cert }
+    # key_acl: [] without a private key; null + key_acl_error (a contract.KEY_ACL_ERRORS code) when the
+    # ACL was not asked for or could not be read: an unread ACL must never look like an empty one.
+    # key_acl_grant reads the file again and fails with its own error code.
     $acl = New-Object System.Collections.Generic.List[object]
-    if ($hasKey -and $IncludeAcl) {
-        # an unreadable key file ACL gives an empty list (the contract has no "unknown" here);
-        # key_acl_grant reads it again and fails with a clear error
-        try { $acl = Get-AgentKeyAcl -KeyInfo $keyInfo } catch { $acl = New-Object System.Collections.Generic.List[object] }
+    $aclError = $null
+    if ($hasKey) {
+        if (-not $IncludeAcl) {
+            $aclError = 'not_requested'
+        } elseif ($null -ne $keyInfo['reason']) {
+            $aclError = [string]$keyInfo['reason']
+        } elseif ($null -eq $keyInfo['file']) {
+            $aclError = 'no_key_file'
+        } else {
+            try { $acl = Get-AgentKeyAcl -KeyInfo $keyInfo } catch { $aclError = Get-AgentKeyAclError -Exception $_.Exception }
+        }
+        if ($null -ne $aclError) { $acl = $null }
     }
     $record = [ordered]@{
         thumbprint = $Cert.Thumbprint.ToUpperInvariant()
@@ -298,6 +354,7 @@ function ConvertTo-AgentCertRecord {
         archived = [bool]$Cert.Archived
         der_b64 = [System.Convert]::ToBase64String($Cert.RawData)
     }
+    if ($null -ne $aclError) { $record['key_acl_error'] = $aclError }
     if ($StoreName -eq 'Root') { $record['gpo_placed'] = Test-AgentGpoPlacedRoot -Thumbprint $record['thumbprint'] }
     return $record
 }
@@ -492,6 +549,9 @@ function Get-AgentCertKeyFile {
     } finally {
         $store.Close()
     }
+    if ($null -eq $info['file'] -and $info['reason'] -eq 'access_denied') {
+        throw (New-AgentError -Code 'access_denied' -Text ('the private key of certificate {0} may not be opened by the agent identity' -f $Thumbprint))
+    }
     if ($null -eq $info['file']) {
         throw (New-AgentError -Code 'not_found' -Text ('the private key file of certificate {0} was not found under %ProgramData%\Microsoft\Crypto' -f $Thumbprint))
     }
@@ -512,15 +572,16 @@ function Invoke-EnsureKeyAclGrant {
     if (Test-AgentRightImplied -Held (Get-AgentHeldRights -Aces $current -Sid $sid) -Wanted $right) {
         return (New-AgentEnsureResult -Changed $false -Before $before -After $before)
     }
+    $lookupWarning = Test-AgentSidMapped -Sid $sid   # a SID that names no account: not_found, nothing written
     $rule = New-Object System.Security.AccessControl.FileSystemAccessRule ((New-Object System.Security.Principal.SecurityIdentifier $sid), (Get-AgentFileSystemRights -Name $right), [System.Security.AccessControl.AccessControlType]::Allow)
     $sddl = $security.GetSecurityDescriptorSddlForm([System.Security.AccessControl.AccessControlSections]::Access)
     $security.AddAccessRule($rule)
     $after = [ordered]@{ key_acl = (Get-AgentKeyAceRecords -Security $security) }
-    if ($script:Ctx.Check) { return (New-AgentEnsureResult -Changed $true -Before $before -After $after) }
+    if ($script:Ctx.Check) { return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Warnings $lookupWarning) }
     $saved = Save-AgentBackupJson -Kind 'key_acl' -Source ('{0}\{1}' -f $storeName, $thumbprint) -Data ([ordered]@{ key_acl = $current; sddl = $sddl; file = $file }) -Restore ([ordered]@{ kind = 'key_acl_set'; args = [ordered]@{ thumbprint = $thumbprint; store = $storeName; sddl = $sddl } }) -Suffix '.acl.json'
     [System.IO.File]::SetAccessControl($file, $security)
     $after = [ordered]@{ key_acl = (Get-AgentKeyAceRecords -Security ([System.IO.File]::GetAccessControl($file, [System.Security.AccessControl.AccessControlSections]::Access))) }
-    return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved)
+    return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved -Warnings $lookupWarning)
 }
 
 function Invoke-RestoreKeyAclSet {

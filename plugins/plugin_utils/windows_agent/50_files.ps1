@@ -161,17 +161,18 @@ function Invoke-EnsureFolderAclGrant {
     if (Test-AgentRightImplied -Held (Get-AgentHeldRights -Aces $current -Sid $sid) -Wanted $right) {
         return (New-AgentEnsureResult -Changed $false -Before $before -After $before)
     }
+    $lookupWarning = Test-AgentSidMapped -Sid $sid   # a SID that names no account: not_found, nothing written
     $sddl = $security.GetSecurityDescriptorSddlForm([System.Security.AccessControl.AccessControlSections]::Access)
     $inherit = [System.Security.AccessControl.InheritanceFlags]::ContainerInherit -bor [System.Security.AccessControl.InheritanceFlags]::ObjectInherit
     $rule = New-Object System.Security.AccessControl.FileSystemAccessRule ((New-Object System.Security.Principal.SecurityIdentifier $sid), (Get-AgentFileSystemRights -Name $right), $inherit, [System.Security.AccessControl.PropagationFlags]::None, [System.Security.AccessControl.AccessControlType]::Allow)
     $security.AddAccessRule($rule)
     $after = [ordered]@{ aces = (Get-AgentAceRecords -Security $security) }
-    if ($script:Ctx.Check) { return (New-AgentEnsureResult -Changed $true -Before $before -After $after) }
+    if ($script:Ctx.Check) { return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Warnings $lookupWarning) }
     $owner = (Read-AgentFolderAcl -A @{ path = $path })['owner_sid']
     $saved = Save-AgentBackupJson -Kind 'folder_acl' -Source $path -Data ([ordered]@{ owner_sid = $owner; aces = $current; sddl = $sddl }) -Restore ([ordered]@{ kind = 'folder_acl_set'; args = [ordered]@{ path = $path; sddl = $sddl } }) -Suffix '.acl.json'
     $folder.SetAccessControl($security)
     $after = [ordered]@{ aces = (Get-AgentAceRecords -Security $folder.GetAccessControl([System.Security.AccessControl.AccessControlSections]::Access)) }
-    return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved)
+    return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved -Warnings $lookupWarning)
 }
 
 function Invoke-RestoreFolderAclSet {

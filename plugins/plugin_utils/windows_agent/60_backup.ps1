@@ -106,8 +106,55 @@ function Read-AgentBackups {
     return [ordered]@{ runs = $runs }
 }
 
+# Restore kinds that put back an absolute state (the whole file, the value, the pool's state, the DACL),
+# with the args that name their target. When several items of one replay restore the same target, the
+# oldest holds the state before the run; the newer ones would only write intermediate states it
+# overwrites, so they are skipped (as the lab agent does: _lab/agent.py ABSOLUTE_RESTORES).
+$script:AbsoluteRestores = [ordered]@{
+    'file_restore'    = @('path')
+    'registry_value'  = @('path', 'name')
+    'app_pool_state'  = @('name')
+    'service_state'   = @('name')
+    'event_log_state' = @('log')
+    'key_acl_set'     = @('store', 'thumbprint')
+    'folder_acl_set'  = @('path')
+}
+
+function Get-AgentRestoreTarget {
+    # The target an absolute-state restore op puts back (lower-case, '/' as '\'), or $null.
+    param($Op)
+    $kind = [string]$Op['kind']
+    if (-not $script:AbsoluteRestores.Contains($kind)) { return $null }
+    $opArgs = $Op['args']
+    $parts = @($kind)
+    foreach ($name in $script:AbsoluteRestores[$kind]) {
+        $value = ''
+        if ($null -ne $opArgs -and $null -ne $opArgs[$name]) { $value = [string]$opArgs[$name] }
+        $parts += $value.Replace('/', '\').ToLowerInvariant()
+    }
+    return ($parts -join [char]0)
+}
+
+function Get-AgentSupersededItems {
+    # Ids of items (oldest first) whose target an OLDER item of the same list restores too.
+    param($Items)
+    $seen = @{}
+    $out = @{}
+    foreach ($item in $Items) {
+        $target = Get-AgentRestoreTarget -Op $item['restore']
+        if ($null -eq $target) { continue }
+        if ($seen.ContainsKey($target)) { $out[[string]$item['id']] = $true }
+        $seen[$target] = $true
+    }
+    return $out
+}
+
 function Invoke-EnsureRestore {
-    # ensure restore: replays a run's manifest restore ops, newest first; before/after {restored}.
+    # ensure restore: replays a run's manifest restore ops, newest first; before/after {restored, unchanged}.
+    # Each handler compares the host with the backed-up state first (registry value, config file bytes,
+    # holders, pool state, service state, DACL SDDL, store membership, archived flag) and changes nothing
+    # when they are equal; an item superseded by an older item of the same target is not replayed. Both
+    # kinds of item are listed in unchanged, so rolling back the same run twice changes nothing.
     param($A)
     $runId = [string]$A['run_id']
     $doc = Read-AgentManifest -RunId $runId
@@ -122,6 +169,8 @@ function Invoke-EnsureRestore {
     }
     $saved = @{ Backups = $script:Ctx.Backups; OpId = $script:Ctx.OpId; ItemFile = $script:Ctx.ItemFile }
     $done = New-Object System.Collections.Generic.List[object]
+    $unchanged = New-Object System.Collections.Generic.List[object]
+    $skip = Get-AgentSupersededItems -Items $items
     $changed = $false
     try {
         $script:Ctx.Backups = $false
@@ -138,20 +187,24 @@ function Invoke-EnsureRestore {
             if ($null -eq $handler) {
                 throw (New-AgentError -Code 'internal' -Text ('manifest item {0} has an unknown restore kind {1}' -f $item['id'], $kind))
             }
+            $done.Add([string]$item['id'])
+            if ($skip.ContainsKey([string]$item['id'])) {
+                $unchanged.Add([string]$item['id'])
+                continue
+            }
             $script:Ctx.OpId = [string]$item['id']
             $script:Ctx.ItemFile = Join-Path (Get-AgentRunDir -RunId $runId) ([string]$item['file'])
             $opArgs = $op['args']
             if ($null -eq $opArgs) { $opArgs = [ordered]@{} }
             $result = Invoke-AgentHandler -Handler $handler -OpArgs $opArgs
-            if ($result['changed']) { $changed = $true }
-            $done.Add([string]$item['id'])
+            if ($result['changed']) { $changed = $true } else { $unchanged.Add([string]$item['id']) }
         }
     } finally {
         $script:Ctx.Backups = $saved['Backups']
         $script:Ctx.OpId = $saved['OpId']
         $script:Ctx.ItemFile = $saved['ItemFile']
     }
-    return (New-AgentEnsureResult -Changed $changed -Before ([ordered]@{ restored = [object[]]@() }) -After ([ordered]@{ restored = $done }))
+    return (New-AgentEnsureResult -Changed $changed -Before ([ordered]@{ restored = [object[]]@() }) -After ([ordered]@{ restored = $done; unchanged = $unchanged }))
 }
 
 function Enter-AgentLock {

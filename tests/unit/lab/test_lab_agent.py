@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.ndes.scep.plugins.module_utils._agent.validate import ContractError, make_request
 from ansible_collections.ndes.scep.plugins.module_utils._lab import (
-    agent, backup, boot, certinfo, certstore, faults, layout, runctl, store)
+    accounts, agent, backup, boot, certinfo, certstore, faults, layout, rights, runctl, store)
 from ansible_collections.ndes.scep.plugins.module_utils._lab.errors import LabNotFound
 
 HTTP = r"HKLM\SYSTEM\CurrentControlSet\Services\HTTP\Parameters"
@@ -185,6 +185,71 @@ def test_restore_selected_items_and_unknown_runs(healthy_lab):
     assert (values["MaxFieldLength"]["value"], values["MaxRequestBytes"]["value"]) == (1, 65534)
     assert send(healthy_lab, [("u", "restore", {"run_id": "nope"})])[0]["error"]["code"] == "not_found"
     assert send(healthy_lab, [("u", "restore", {"run_id": "r2", "items": ["9"]})])[0]["error"]["code"] == "not_found"
+
+
+def test_restore_twice_changes_nothing_the_second_time(healthy_lab):
+    """Two items of one run on the same value: the older one holds the state before the run, the newer one
+    (an intermediate state) is superseded; a second restore finds everything as backed up."""
+    before = http_values(healthy_lab)["MaxFieldLength"]
+    send(healthy_lab, [set_dword("a", "MaxFieldLength", 100), set_dword("b", "MaxFieldLength", 200),
+                       set_dword("c", "MaxRequestBytes", 300)], run_id="twice")
+    predicted = send(healthy_lab, [("u", "restore", {"run_id": "twice"})], check=True)[0]
+    assert predicted["changed"] is True and predicted["after"]["unchanged"] == ["002-b"]
+    first = send(healthy_lab, [("u", "restore", {"run_id": "twice"})])[0]
+    assert first["changed"] is True
+    assert first["after"] == {"restored": ["003-c", "002-b", "001-a"], "unchanged": ["002-b"]}
+    assert http_values(healthy_lab)["MaxFieldLength"] == before
+    digest = layout.state_digest(healthy_lab)
+    second = send(healthy_lab, [("u", "restore", {"run_id": "twice"})])[0]
+    assert second["changed"] is False
+    assert second["after"]["unchanged"] == second["after"]["restored"] == ["003-c", "002-b", "001-a"]
+    assert layout.state_digest(healthy_lab) == digest
+    # restoring only the newer item of a target still puts back what that item holds
+    only = send(healthy_lab, [("u", "restore", {"run_id": "twice", "items": ["002-b"]})])[0]
+    assert only["changed"] is True and http_values(healthy_lab)["MaxFieldLength"]["value"] == 100
+
+
+UNMAPPED = "S-1-5-21-1111-2222-3333-4444"
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_a_grant_to_a_sid_that_names_no_account_fails_and_changes_nothing(healthy_lab, check):
+    digest = layout.state_digest(healthy_lab)
+    results = send(healthy_lab, [
+        ("grant", "user_right_grant", {"right": "SeServiceLogonRight", "add": [UNMAPPED]}),
+        ("acl", "folder_acl_grant", {"path": layout.WINDOWS_TEMP, "sid": UNMAPPED, "rights": "full_control"}),
+    ], check=check, run_id="unmapped")
+    assert results[0]["status"] == "failed" and results[0]["error"]["code"] == "not_found"
+    assert "names no account" in results[0]["error"]["message"] and UNMAPPED in results[0]["error"]["message"]
+    assert results[1]["status"] == "not_run"
+    alone = send(healthy_lab, [("acl", "folder_acl_grant", {"path": layout.WINDOWS_TEMP, "sid": UNMAPPED,
+                                                            "rights": "full_control"})], check=check, run_id="unmapped")
+    assert alone[0]["status"] == "failed" and "names no account" in alone[0]["error"]["message"]
+    assert layout.state_digest(healthy_lab) == digest
+    assert backup.manifest(healthy_lab, "unmapped") is None          # no backup either
+
+
+def test_sids_that_name_an_account_are_granted(healthy_lab):
+    """Well-known SIDs, BUILTIN aliases, IIS APPPOOL\\<pool>, NT SERVICE\\<service>, the domain's accounts."""
+    sids = ["S-1-5-32-568", "S-1-5-20", "S-1-5-32-580", accounts.app_pool_sid("SCEP"), accounts.service_sid("W3SVC"),
+            SVC_SID, "S-1-5-21-3623811015-3361044348-30300820-513"]
+    results = send(healthy_lab, [("grant", "user_right_grant", {"right": "SeBatchLogonRight", "add": sids})])
+    assert results[0]["status"] == "ok" and results[0]["changed"] is True, results
+    assert set(sids) <= set(results[0]["after"]["holders"])
+    assert accounts.account_of_sid(healthy_lab, accounts.app_pool_sid("NoSuchPool")) is None
+    assert accounts.account_of_sid(healthy_lab, accounts.service_sid("NoSuchService")) is None
+    assert accounts.account_of_sid(healthy_lab, "S-1-5-32-999") is None
+
+
+def test_restore_puts_back_a_holder_whose_account_is_gone(healthy_lab):
+    """A restore replay re-adds what the run removed, even a SID that names no account (any more)."""
+    rights.set_holders(healthy_lab, "SeBatchLogonRight", [UNMAPPED, accounts.ADMINISTRATORS])
+    out = send(healthy_lab, [("rm", "user_right_grant", {"right": "SeBatchLogonRight", "remove": [UNMAPPED]})],
+               run_id="gone")[0]
+    assert out["changed"] is True and UNMAPPED not in out["after"]["holders"]
+    undo = send(healthy_lab, [("u", "restore", {"run_id": "gone"})])[0]
+    assert undo["status"] == "ok" and undo["changed"] is True
+    assert UNMAPPED in rights.holders(healthy_lab, "SeBatchLogonRight")
 
 
 def test_a_run_id_is_generated_when_none_is_given(healthy_lab):

@@ -13,7 +13,7 @@ from cryptography import x509
 
 from ansible_collections.ndes.scep.plugins.module_utils._formats import secedit_inf
 from ansible_collections.ndes.scep.plugins.module_utils._lab import (
-    certinfo, certs, certstore, chain, der, layout, rights, store)
+    certinfo, certs, certstore, chain, layout, rights, store)
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
 IMP = "SeImpersonatePrivilege"
@@ -60,19 +60,6 @@ def test_gpo_definition_comes_from_rsop(make_lab):
     got = rights.user_right(root, IMP)
     assert got["gpo_defined"] is True and got["gpo_source"] == "NDES Server Baseline"
     assert "S-1-5-32-568" not in got["gpo_holders"] and "S-1-5-32-568" not in got["holders"]
-
-
-# ---------------------------------------------------------------- DER of the template extensions
-def test_bmp_string_and_template_info_der():
-    assert der.bmp_string("CEP") == bytes.fromhex("1e06") + "CEP".encode("utf-16-be")
-    info = der.template_info("1.3.6.1.4.1.311.21.8.1.2", 100, 4)
-    assert info == bytes.fromhex("3013 060b2b0601040182371508 0102 020164 020104")
-    assert der.decode_template_info(info) == ("1.3.6.1.4.1.311.21.8.1.2", 100, 4)
-    assert der.decode_string(der.bmp_string("EnrollmentAgentOffline")) == "EnrollmentAgentOffline"
-    assert der.decode_oid(der.oid("1.3.6.1.4.1.311.21.8.16187918.14945684")[2:]) == \
-        "1.3.6.1.4.1.311.21.8.16187918.14945684"
-    long_name = "X" * 200  # long form length
-    assert der.decode_string(der.bmp_string(long_name)) == long_name
 
 
 # ---------------------------------------------------------------- certificate records

@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
+from ansible_collections.ndes.scep.plugins.module_utils._formats.der import OID_TEMPLATE_NAME, bmp_string
+
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "fixtures", "http")
 NOW = datetime.datetime(2026, 11, 25, 21, 0, 0, tzinfo=datetime.timezone.utc)
@@ -30,18 +32,6 @@ def _key():
         return _KEY_CACHE[-1]
     _KEY_CACHE.append(_KEY_CACHE.pop(0))
     return _KEY_CACHE[-1]
-
-
-def _bmp(text):
-    raw = text.encode("utf-16-be")
-    return bytes([0x1E, len(raw)]) + raw
-
-
-def _template_info(oid_der_body, major=100, minor=4):
-    oid = bytes([0x06, len(oid_der_body)]) + oid_der_body
-    ints = bytes([0x02, 0x01, major, 0x02, 0x01, minor])
-    body = oid + ints
-    return bytes([0x30, len(body)]) + body
 
 
 def make_cert(cn, issuer=None, issuer_key=None, ca=False, ra=None, days=(-30, 365),
@@ -72,7 +62,7 @@ def make_cert(cn, issuer=None, issuer_key=None, ca=False, ra=None, days=(-30, 36
             encipher_only=False, decipher_only=False), True)
         tname = "EnrollmentAgentOffline" if signing else "CEPEncryption"
         builder = builder.add_extension(x509.UnrecognizedExtension(
-            ObjectIdentifier("1.3.6.1.4.1.311.20.2"), _bmp(tname)), False)
+            ObjectIdentifier(OID_TEMPLATE_NAME), bmp_string(tname)), False)
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName(
             [x509.DNSName(n) for n in san]), False)

@@ -9,7 +9,7 @@ import pytest
 from ansible_collections.ndes.scep.plugins.module_utils._agent import contract
 from ansible_collections.ndes.scep.plugins.module_utils._agent.validate import ContractError, make_request, \
     validate_response
-from ansible_collections.ndes.scep.plugins.module_utils._ndes import gather
+from ansible_collections.ndes.scep.plugins.module_utils._ndes import gather, log_window
 
 import facts_raw as R
 
@@ -84,8 +84,10 @@ def test_a_configured_service_account_is_sent_literally():
 
 
 def test_log_window_ops_resolve_the_site_log_folder_on_the_host():
-    ops = by_id(gather.info_ops({"site": "NDES Site"}, logs=True))
-    assert len(ops) == 29
+    listed = gather.info_ops({"site": "NDES Site"}, logs=True)
+    assert [op_id for op_id, _k, _a in listed].count("iis_sites") == 1
+    ops = by_id(listed)
+    assert len(ops) == len(listed) == 29
     kind, args = ops["w3c_log"]
     assert kind == "file_tail"
     assert contract.split_placeholder("file_tail", "directory", args["directory"]) == (
@@ -93,8 +95,13 @@ def test_log_window_ops_resolve_the_site_log_folder_on_the_host():
     assert args["pattern"] == "*.log" and "since" not in args
     assert ops["httperr_log"][1]["directory"] == "C:\\Windows\\System32\\LogFiles\\HTTPERR"
     assert ops["httperr_log"][1]["pattern"] == "httperr*.log"
-    since = by_id(gather.info_ops({"log_since": "2026-11-25T00:00:00Z"}, logs=True))
+    assert [op for op in listed if op[0] in ("w3c_log", "httperr_log")] == \
+        log_window.log_ops("NDES Site", None)[1:]  # the reads diagnose sends, head_bytes included
+    since = by_id(gather.info_ops({"log_since": "2026-11-25T01:00:00+01:00", "log_max_files": 3}, logs=True))
     assert since["w3c_log"][1]["since"] == since["httperr_log"][1]["since"] == "2026-11-25T00:00:00Z"
+    assert since["w3c_log"][1]["max_files"] == 3
+    with pytest.raises(ValueError, match="not a date and time"):
+        gather.info_ops({"log_since": "yesterday"}, logs=True)
     make_request(gather.info_ops({}, logs=True), check_mode=False)
 
 

@@ -28,10 +28,20 @@ def _docs(name):
     options = dict(docs.get("options") or {})
     for fragment in docs.get("extends_documentation_fragment") or []:
         assert fragment.startswith("ndes.scep."), "only our own fragments are resolved here: %s" % fragment
-        frag = importlib.import_module("ansible_collections.ndes.scep.plugins.doc_fragments.%s" % fragment[10:])
-        options.update(yaml.safe_load(frag.ModuleDocFragment.DOCUMENTATION)["options"])
+        options.update(_fragment(fragment[10:]).get("options") or {})
     docs["options"] = options
     return docs
+
+
+def _fragment(name):
+    """A fragment's YAML as ansible resolves it: ``settings`` (DOCUMENTATION) or ``attributes.fix`` (its FIX)."""
+    package = "ansible_collections.ndes.scep.plugins.doc_fragments."
+    try:
+        frag, var = importlib.import_module(package + name), "DOCUMENTATION"
+    except ImportError:
+        module, var = name.rsplit(".", 1)
+        frag, var = importlib.import_module(package + module), var.upper()
+    return yaml.safe_load(getattr(frag.ModuleDocFragment, var))
 
 
 def _spec(name):
@@ -76,6 +86,21 @@ def test_every_action_has_docs():
 @pytest.mark.parametrize("name", ACTIONS)
 def test_docs_and_spec_agree(name):
     assert normalise_doc(_docs(name).get("options")) == normalise_spec(_spec(name))
+
+
+@pytest.mark.parametrize("name", sorted(
+    name[:-3] for name in os.listdir(os.path.join(ROOT, "plugins", "modules")) if name.endswith(".py")))
+def test_every_module_documents_its_attributes(name):
+    docs = _docs(name)
+    attributes = {}
+    for fragment in docs.get("extends_documentation_fragment") or []:
+        attributes.update(_fragment(fragment[10:]).get("attributes") or {})
+    for key, value in (docs.get("attributes") or {}).items():   # the module's own keys win, as in ansible
+        attributes[key] = dict(attributes.get(key) or {}, **value)
+    assert {"check_mode", "diff_mode", "platform"} <= set(attributes)
+    for key, value in attributes.items():
+        assert value.get("description") and value.get("support") in ("full", "partial", "none", "N/A"), (key, value)
+    assert attributes["platform"].get("platforms")
 
 
 def test_comparison_catches_a_difference():

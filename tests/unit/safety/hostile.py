@@ -81,7 +81,7 @@ OPTIONS = [
     ("rollback", "run_id", False, "reject", {}),
     ("rollback", "items", True, "reject", {"run_id": "20260101T000000Z-000000"}),
     ("root_store", "exclude", True, "reject", {}),
-    ("temp_acl", "path", False, "either", {}),
+    ("temp_acl", "path", False, "reject", {}),
     ("temp_acl", "sid", False, "reject", {}),
     ("temp_acl", "rights", False, "reject", {}),
     ("user_right", "right", False, "reject", {}),

@@ -11,7 +11,9 @@ import pytest
 from safety_harness import run_action
 
 from ansible_collections.ndes.scep.plugins.module_utils._formats import secedit_inf
-from ansible_collections.ndes.scep.plugins.module_utils._lab import faults, layout, rights
+from ansible_collections.ndes.scep.plugins.module_utils._lab import faults, layout, pools, rights, store
+
+UNKNOWN_SID = "S-1-5-21-1111-2222-3333-4444"
 
 
 def test_user_right_refuses_a_right_that_is_not_a_constant(lab_copy):
@@ -132,19 +134,58 @@ def test_diagnose_with_a_zero_hour_window_fails_with_a_message(lab_copy):
     assert out.result["failed"] is True and "log_hours" in out.result["msg"] and out.calls == []
 
 
-# ------------------------------------------------------------------ found, reported to the lead, not fixed here
-@pytest.mark.xfail(strict=True, reason="reported: restore replays every manifest item newest first, so a second "
-                                       "rollback of the same run rewrites intermediate states (applicationHost.config "
-                                       "twice, a recycled pool started then stopped) and reports changed")
 def test_rolling_back_the_same_run_twice_changes_nothing_the_second_time(lab_copy):
+    """Restore replayed every manifest item newest first: a second rollback of the same run rewrote
+    applicationHost.config through its intermediate states, started then stopped the pool the run had recycled,
+    and reported changed (the end state was the same)."""
     root = lab_copy(["crs_windows_auth", "request_limits", "app_pool_stopped"])
+    apphost = store.read_bytes(layout.win_to_lab(root, layout.APPHOST_CONFIG))
     variables = {"ndes_run_id": "20260101T000000Z-twice1"}
     for module, args in (("certreg_auth", {}), ("request_limits", {"scope": ["iis"]}), ("app_pool", {}),
                          ("iis_restart", {"pools": ["SCEP"]})):
         assert run_action(module, args, root, task_vars=variables).result["changed"] is True, module
-    assert run_action("rollback", {"run_id": "20260101T000000Z-twice1"}, root).result["changed"] is True
+    first = run_action("rollback", {"run_id": "20260101T000000Z-twice1"}, root).result
+    assert first["changed"] is True and first.get("failed") is not True
+    # the newer items of applicationHost.config and of the SCEP pool are superseded by the oldest one of each
+    assert first["unchanged"] and set(first["unchanged"]) < set(first["restored"])
+    assert store.read_bytes(layout.win_to_lab(root, layout.APPHOST_CONFIG)) == apphost
+    assert pools.read(root, ["SCEP"])[0]["state"] == "Stopped"       # as the fault left it before the run
+    after_first = layout.state_digest(root)
     again = run_action("rollback", {"run_id": "20260101T000000Z-twice1"}, root).result
-    assert again["changed"] is False
+    assert again["changed"] is False and again.get("failed") is not True
+    assert again["unchanged"] == again["restored"] and again["restart_required"] is False
+    assert layout.state_digest(root) == after_first
+
+
+@pytest.mark.parametrize("module, args", [("user_right", {"principals": [UNKNOWN_SID]}),
+                                          ("temp_acl", {"sid": UNKNOWN_SID})])
+@pytest.mark.parametrize("check", [False, True])
+def test_a_sid_that_names_no_account_is_refused(lab_copy, module, args, check):
+    """A well-formed SID that names no account (S-1-5-21-...-4444) was granted the right / the folder ACE."""
+    root = lab_copy(["impersonate_right", "temp_acl"])
+    digest = layout.state_digest(root)
+    out = run_action(module, args, root, check=check)
+    assert out.result["failed"] is True and out.result["changed"] is False
+    assert "names no account" in out.result["msg"] and UNKNOWN_SID in out.result["msg"]
+    assert "service account" in out.result["msg"]
+    assert layout.state_digest(root) == digest
+    assert not os.path.isdir(os.path.join(root, layout.BACKUPS)) or not os.listdir(os.path.join(root, layout.BACKUPS))
+    # the default principals (IIS_IUSRS, NetworkService: well-known SIDs) are still granted
+    assert run_action(module, {}, root, check=check).result.get("failed") is not True
+
+
+@pytest.mark.parametrize("path", ["%SystemRoot%\\..\\..\\Windows\\System32", "C:\\Windows\\System32",
+                                  "C:\\Windows\\Temp\\..\\System32", "C:\\inetpub"])
+def test_temp_acl_grants_only_on_the_windows_temp_folder(lab_copy, path):
+    """temp_acl path accepted any folder: %SystemRoot%\\..\\..\\Windows\\System32 got NetworkService Modify."""
+    root = lab_copy(["temp_acl"])
+    digest = layout.state_digest(root)
+    out = run_action("temp_acl", {"path": path}, root)
+    assert out.result["failed"] is True and "not the Windows temporary folder" in out.result["msg"]
+    assert out.calls == []                                  # refused before any remote call
+    assert layout.state_digest(root) == digest
+    for good in ("%SystemRoot%\\Temp", "c:/windows/temp"):
+        assert run_action("temp_acl", {"path": good}, root, check=True).result.get("failed") is not True, good
 
 
 def test_request_limits_reports_the_reboot_a_value_set_meanwhile_still_needs(lab_copy):

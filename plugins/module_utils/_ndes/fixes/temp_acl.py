@@ -4,10 +4,26 @@
 """TEMP_ACL: NetworkService (S-1-5-20) can write C:\\Windows\\Temp (Modify)."""
 from __future__ import annotations
 
+import re
+
 from ansible_collections.ndes.scep.plugins.module_utils._ndes.fixes import _common as c
 
 SECTIONS = ("temp_acl",)
 RIGHT_RANK = {"read": 0, "modify": 1, "full_control": 2}
+# The folder TEMP_ACL is about: the Windows temporary folder (%SystemRoot%\Temp), written as the agents
+# expand it (environment variables) or as a drive path. Nothing else: the fix widens an ACL.
+_TEMP_RE = re.compile(r"^(?:[A-Za-z]:\\Windows|%SystemRoot%|%windir%)\\Temp\\?$", re.IGNORECASE)
+
+
+def check_path(path):
+    """Refuse any folder but the Windows temporary folder, before any remote call."""
+    text = (path or "").strip().replace("/", "\\")
+    if not _TEMP_RE.match(text):
+        raise c.FixError("path %r is not the Windows temporary folder: temp_acl fixes TEMP_ACL (NetworkService "
+                         "cannot write C:\\Windows\\Temp) and grants only on that folder. Give C:\\Windows\\Temp "
+                         "(or %%SystemRoot%%\\Temp when Windows is not on C:); grant on other folders by other means."
+                         % (path,))
+    return text
 
 
 def settings(args):
@@ -20,6 +36,7 @@ def _default_case(args):
 
 def reads(args, facts):
     """The facts answer for NetworkService/Modify on their own folder; other SIDs, rights or folders read the ACL."""
+    check_path(args["path"])
     if _default_case(args):
         if facts is None:
             return []
@@ -46,6 +63,7 @@ def has_right(aces, sid, rights):
 
 def plan(args, facts, reads):
     result = c.Plan()
+    check_path(args["path"])
     if not c.is_sid(args["sid"]):
         raise c.FixError("sid %r is not a SID (S-1-5-20 is NetworkService)." % args["sid"])
     sid, path = c.norm_sid(args["sid"]), args["path"]

@@ -1,14 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, ndes.scep contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The remediate role's static restart map (roles/remediate/vars/main.yml) matches what each fix module reports."""
+"""The remediate decisions' restart map (remediate_plan.RESTART_MAP) matches what each fix module reports."""
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 import yaml
+
+from ansible_collections.ndes.scep.plugins.module_utils._ndes import remediate_plan
 
 import lab_flow as lf
 from test_lab_flow import FIXABLE, IDS
@@ -22,27 +23,16 @@ def _yaml(*parts):
         return yaml.safe_load(handle)
 
 
-RESTART_MAP = _yaml("vars", "main.yml")["__ndes_fix_restart_map"]
+RESTART_MAP = remediate_plan.RESTART_MAP
 
 
 def option_kinds(restarts):
-    """A fix result's ``restarts`` in the vocabulary of the ``restarts`` option, as vars/main.yml converts them."""
-    out = set()
-    for r in restarts:
-        name = (r.get("name") or "").lower()
-        if r["kind"] == "iis" or (r["kind"] == "service" and name == "w3svc"):
-            out.add("iis_reset")
-        elif r["kind"] == "service":
-            out.add("connector_restart")
-        elif r["kind"] == "app_pool" and r["action"] == "recycle":
-            out.add("recycle")
-    return out
+    """A fix result's ``restarts`` in the vocabulary of the ``restarts`` option."""
+    return {remediate_plan.option_kind(r) for r in restarts} - {None}
 
 
 def test_the_map_names_every_fix_of_the_plan_and_only_those():
-    with open(os.path.join(ROLE, "tasks", "fixes.yml"), encoding="utf-8") as handle:
-        planned = re.findall(r"plan\.append\('(\w+)'\)", handle.read())
-    assert planned == list(RESTART_MAP)                          # same fixes, same order as they run
+    assert list(RESTART_MAP) == list(remediate_plan.FIXES)        # same fixes, same order as they run
     include = next(t for t in _yaml("tasks", "fixes.yml") if "ansible.builtin.include_tasks" in t)
     assert include["ansible.builtin.include_tasks"] == "fix/{{ __ndes_fix }}.yml"
     assert include["loop"] == "{{ __ndes_fix_plan }}" and include["loop_control"]["loop_var"] == "__ndes_fix"

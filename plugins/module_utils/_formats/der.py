@@ -3,15 +3,27 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Just enough DER to write and read Microsoft's certificate template extensions from raw bytes.
 
-1.3.6.1.4.1.311.20.2 (v1 template name): a BMPString (some CAs write UTF8String).
+1.3.6.1.4.1.311.20.2 (v1 template name): a BMPString (some CAs write UTF8String,
+PrintableString or IA5String).
 1.3.6.1.4.1.311.21.7 (v2 template info): SEQUENCE { templateID OID, majorVersion INTEGER,
 minorVersion INTEGER OPTIONAL }.
+
+Readers: ``decode_string(value)`` (the template name), ``decode_template_oid(value)``
+and ``decode_template_info(value)`` take an extension's value bytes and raise
+ValueError (UnicodeDecodeError is one) on malformed input;
+``decode_template(name_value, info_value) -> (oid, name)`` gives None for a
+missing or malformed one. Writers (the lab CA):
+``bmp_string(text)``, ``template_info(oid, major, minor=None)``.
 """
 from __future__ import annotations
+
+OID_TEMPLATE_NAME = "1.3.6.1.4.1.311.20.2"          # v1 template name (BMPString)
+OID_TEMPLATE_INFO = "1.3.6.1.4.1.311.21.7"          # v2 template: SEQ {OID, major, minor}
 
 TAG_INTEGER, TAG_OID, TAG_UTF8, TAG_PRINTABLE, TAG_IA5, TAG_BMP, TAG_SEQUENCE = 0x02, 0x06, 0x0C, 0x13, 0x16, 0x1E, 0x30
 
 
+# ------------------------------------------------------------------ writing
 def _length(n):
     if n < 0x80:
         return bytes([n])
@@ -56,8 +68,9 @@ def template_info(template_oid, major, minor=None):
     return sequence(*items)
 
 
+# ------------------------------------------------------------------ reading
 def read_tlv(data, pos=0):
-    """-> (tag, body, next position); raise ValueError on malformed input."""
+    """-> (tag, body, next position) of the DER element at pos; raise ValueError on malformed input."""
     if pos + 2 > len(data):
         raise ValueError("truncated DER")
     tag, first = data[pos], data[pos + 1]
@@ -76,21 +89,22 @@ def read_tlv(data, pos=0):
 
 
 def decode_oid(body):
-    if not body:
-        raise ValueError("empty OID")
-    first = body[0]
-    arcs = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
+    """The dotted form of an OID's body (base-128 subidentifiers; the first one holds two arcs)."""
+    arcs = []
     value = 0
-    for byte in body[1:]:
+    for byte in body:
         value = (value << 7) | (byte & 0x7F)
         if not byte & 0x80:
             arcs.append(value)
             value = 0
-    return ".".join(str(a) for a in arcs)
+    if not arcs:
+        raise ValueError("empty OID")
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in [first, arcs[0] - 40 * first] + arcs[1:])
 
 
 def decode_string(data):
-    """A DER string of any of the kinds CAs use for template names."""
+    """A DER string of any of the kinds CAs use for template names (extension 1.3.6.1.4.1.311.20.2 value)."""
     tag, body, _end = read_tlv(data)
     if tag == TAG_BMP:
         return body.decode("utf-16-be")
@@ -99,17 +113,44 @@ def decode_string(data):
     raise ValueError("not a string (tag 0x%02x)" % tag)
 
 
-def decode_template_info(data):
-    """-> (template OID, major, minor or None)."""
+def _template_info_oid(data):
+    """(SEQUENCE body, OID body, position after the OID) of a template info value."""
     tag, body, _end = read_tlv(data)
     if tag != TAG_SEQUENCE:
         raise ValueError("template info is not a SEQUENCE")
     tag, oid_body, pos = read_tlv(body)
     if tag != TAG_OID:
         raise ValueError("template info does not start with an OID")
+    return body, oid_body, pos
+
+
+def decode_template_oid(data):
+    """Extension 1.3.6.1.4.1.311.21.7 value -> template OID (the version numbers are not read)."""
+    return decode_oid(_template_info_oid(data)[1])
+
+
+def decode_template_info(data):
+    """Extension 1.3.6.1.4.1.311.21.7 value -> (template OID, major, minor or None)."""
+    body, oid_body, pos = _template_info_oid(data)
     numbers = []
     while pos < len(body):
         tag, ibody, pos = read_tlv(body, pos)
         if tag == TAG_INTEGER:
             numbers.append(int.from_bytes(ibody, "big", signed=True))
     return decode_oid(oid_body), (numbers[0] if numbers else None), (numbers[1] if len(numbers) > 1 else None)
+
+
+def decode_template(name_value=None, info_value=None):
+    """(template OID, template name) of a certificate's template extension values; None for one missing or malformed."""
+    name = template_oid = None
+    if name_value:
+        try:
+            name = decode_string(name_value)
+        except ValueError:
+            name = None
+    if info_value:
+        try:
+            template_oid = decode_template_oid(info_value)
+        except ValueError:
+            template_oid = None
+    return template_oid, name
