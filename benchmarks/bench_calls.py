@@ -92,7 +92,10 @@ def run_once(base, kind, fault_list, extra):
         "wall_s": wall,
         "calls": counts.get("hosts", {}).get("ndes01", 0),
         "busy_tasks": dict((t.split(" : ", 1)[-1], n) for t, n in counts.get("tasks", {}).get("ndes01", {}).items() if n),
-        "fixes_applied": sorted(set(ch.get("module") for ch in changes if ch.get("module"))),
+        # ndes.scep.reboot is a fix module too (the fix of HTTPSYS_LIMITS "pending", and what puts a Root
+        # store move in effect): when it rebooted the host it is a fix applied, in a call of its own
+        "fixes_applied": sorted(set(ch.get("module") for ch in changes if ch.get("module"))
+                                | ({"ndes.scep.reboot"} if host.get("rebooted") else set())),
         "rebooted": host.get("rebooted"),
         "findings": sorted(set(f.get("id") for f in host.get("findings") or [] if isinstance(f, dict))),
         "log_tail": (proc.stdout + proc.stderr)[-8000:] if proc.returncode else None,

@@ -56,7 +56,10 @@ def calls_section(doc):
             "calls they made). Each scenario ran %d time(s); the counts were %s across runs. Creating the lab "
             "(`faults.create`) and starting its HTTP face (`server.start`) are lab-only, done from Python before "
             "the playbook, and not counted; everything `ansible-playbook ndes.scep.diagnose` / "
-            "`ndes.scep.remediate` does is." % (doc["scenarios"][0]["repeats"],
+            "`ndes.scep.remediate` does is. Fixes applied are the fix modules that changed the host; a reboot "
+            "made by `ndes.scep.reboot` (the fix of HTTPSYS_LIMITS \"pending\", and what puts a Root store move "
+            "in effect) counts as one: on Windows it waits for the host to come back, so it is a call of its "
+            "own and cannot ride in a fix's agent call." % (doc["scenarios"][0]["repeats"],
                                                 "identical" if all(s["deterministic"] for s in doc["scenarios"])
                                                 else "NOT identical (see results.json)"), ""]
     out += ["| scenario | ours | baseline | ratio | fixes applied (ours) | target | result |",

@@ -11,7 +11,7 @@ from ansible.errors import AnsibleActionFail
 from ansible_collections.ndes.scep.plugins.module_utils._formats.device_logs import analyze_device_log
 from ansible_collections.ndes.scep.plugins.module_utils._ndes import diagnose, facts, gather, log_window
 from ansible_collections.ndes.scep.plugins.module_utils._ndes import probe as scep_probe
-from ansible_collections.ndes.scep.plugins.module_utils._ndes import probe_task
+from ansible_collections.ndes.scep.plugins.module_utils._ndes import probe_task, rules
 from ansible_collections.ndes.scep.plugins.plugin_utils._action_base import NdesAction
 from ansible_collections.ndes.scep.plugins.plugin_utils._settings import SETTINGS_SPEC, settings_from
 
@@ -70,9 +70,11 @@ class ActionModule(NdesAction):
         if warnings:
             result["warnings"] = warnings
         if outcome["summary"]["fail"]:
+            failing = [f["id"] for f in outcome["findings"] if rules.should_fail([f], args["fail_on"])]
             result["failed"] = True
-            result["msg"] = "NDES findings at or above '%s': %s. See findings[].next_step." % (
-                args["fail_on"], ", ".join(outcome["summary"]["ids"]))
+            result["msg"] = ("%d finding(s) of severity %s or worse: %s. See findings[].next_step "
+                             "(the report of the diagnose role says what to do next)." % (
+                                 len(failing), args["fail_on"], ", ".join(failing)))
         return result
 
     def _probe(self, args, warnings):
