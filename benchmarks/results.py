@@ -59,9 +59,9 @@ def calls_section(doc):
             "`ndes.scep.remediate` does is. Fixes applied are the fix modules that changed the host; a reboot "
             "made by `ndes.scep.reboot` (the fix of HTTPSYS_LIMITS \"pending\", and what puts a Root store move "
             "in effect) counts as one: on Windows it waits for the host to come back, so it is a call of its "
-            "own and cannot ride in a fix's agent call." % (doc["scenarios"][0]["repeats"],
-                                                "identical" if all(s["deterministic"] for s in doc["scenarios"])
-                                                else "NOT identical (see results.json)"), ""]
+            "own and cannot ride in a fix's agent call." % (
+                doc["scenarios"][0]["repeats"],
+                "identical" if all(s["deterministic"] for s in doc["scenarios"]) else "NOT identical (see results.json)"), ""]
     out += ["| scenario | ours | baseline | ratio | fixes applied (ours) | target | result |",
             "|---|---|---|---|---|---|---|"]
     for s in doc["scenarios"]:

@@ -30,29 +30,10 @@ options:
     type: str
     choices: [read, modify, full_control]
     default: modify
-  facts:
-    description:
-      - The C(ndes) facts of M(ndes.scep.info) (C(ansible_facts.ndes)); the remediate role passes them.
-      - With facts the module decides on the controller and sends only the changes it needs in ONE agent call,
-        or makes no call at all when the facts show nothing to do. The changes are idempotent and report
-        before and after, so facts gathered earlier in the play are safe to pass.
-      - Without facts it first reads what it needs (one call), then changes what must change (one more call).
-    type: dict
 extends_documentation_fragment:
+  - ndes.scep.fix_facts
   - ndes.scep.fix_restarts
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: The agent predicts each change; nothing is written and no backup is made.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
-    details: A Windows NDES server, or a lab NDES on a Linux host (host variable C(ndes_lab_root)).
+  - ndes.scep.attributes.fix
 author:
   - ndes.scep contributors (@ndes-scep)
 seealso:

@@ -16,6 +16,8 @@ description:
   - When a Group Policy defines the right, a local grant would be reverted at the next policy refresh, so the
     module reports the GPO (RV(gpo_source)) and changes nothing, unless O(override_gpo=true) (then it grants
     and warns that the GPO will revert it).
+  - When the GPO definition could not be read (RSOP, C(root\rsop\computer); RV(gpo_defined) is null), the module
+    changes nothing either (a GPO it could not see may define the right), unless O(override_gpo=true).
   - A worker process sees the right only in a new token; RV(restarts) asks to recycle the SCEP pool.
 options:
   right:
@@ -36,29 +38,10 @@ options:
     description: The SCEP application pool to recycle afterwards (reported in RV(restarts)).
     type: str
     default: SCEP
-  facts:
-    description:
-      - The C(ndes) facts of M(ndes.scep.info) (C(ansible_facts.ndes)); the remediate role passes them.
-      - With facts the module decides on the controller and sends only the changes it needs in ONE agent call,
-        or makes no call at all when the facts show nothing to do. The changes are idempotent and report
-        before and after, so facts gathered earlier in the play are safe to pass.
-      - Without facts it first reads what it needs (one call), then changes what must change (one more call).
-    type: dict
 extends_documentation_fragment:
+  - ndes.scep.fix_facts
   - ndes.scep.fix_restarts
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: The agent predicts each change; nothing is written and no backup is made.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
-    details: A Windows NDES server, or a lab NDES on a Linux host (host variable C(ndes_lab_root)).
+  - ndes.scep.attributes.fix
 author:
   - ndes.scep contributors (@ndes-scep)
 notes:
@@ -105,7 +88,7 @@ missing:
   elements: str
   sample: []
 gpo_defined:
-  description: Whether a Group Policy defines the right (RSOP).
+  description: Whether a Group Policy defines the right (RSOP); null when RSOP could not be read (unknown).
   returned: success
   type: bool
   sample: false
@@ -121,8 +104,10 @@ gpo_holders:
   elements: str
   sample: []
 gpo_blocked:
-  description: True when principals lack the right but a GPO defines it and O(override_gpo) is false (nothing changed).
-  returned: when a GPO blocked the grant
+  description:
+    - True when principals lack the right but a GPO defines it, or its GPO definition could not be read, and
+      O(override_gpo) is false (nothing changed).
+  returned: when a GPO (or an unreadable GPO definition) blocked the grant
   type: bool
   sample: true
 changes:

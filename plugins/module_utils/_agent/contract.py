@@ -133,7 +133,8 @@ KINDS = {
         "status": "list[str]", "elements": "list[dict]", "urls": "list[str]",
         "resolved": "dict?"}),
     "user_right": (READ, {"right": "str"}, {
-        "holders": "list[str]", "gpo_defined": "bool", "gpo_holders": "list[str]",
+        # gpo_defined: true / false, or null = unknown (RSOP could not be read): always present
+        "holders": "list[str]", "gpo_defined": "bool?", "gpo_holders": "list[str]",
         "gpo_source": "str?"}),
     "events": (READ, {"log": "str", "provider": "str?", "ids": "list[int]?",
                       "since_hours": "int?", "max": "int?"}, {

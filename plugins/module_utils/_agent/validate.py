@@ -67,6 +67,13 @@ def check_cert(cert, where):
         raise ContractError("%s.key_acl_error: only when key_acl is null (the key ACL could not be read)" % where)
 
 
+def check_user_right(data, where):
+    """A ``user_right`` read: ``gpo_defined`` is true, false or null (unknown: RSOP could not be read), never absent."""
+    if "gpo_defined" not in data:
+        raise ContractError("%s.gpo_defined: required field is missing (null = the GPO definition could not be read)"
+                            % where)
+
+
 def validate_request(request):
     check_fields(request, c.REQUEST_SPEC, "request")
     if request["version"] != c.CONTRACT_VERSION:
@@ -124,6 +131,8 @@ def validate_response(response, request=None):
                 if kind == "cert_store":
                     for number, cert in enumerate(result["data"]["certs"]):
                         check_cert(cert, "%s.data.certs[%d]" % (where, number))
+                if kind == "user_right":
+                    check_user_right(result["data"], where + ".data")
             else:
                 if not isinstance(result.get("changed"), bool):
                     raise ContractError("%s.changed: required for an ensure" % where)

@@ -65,10 +65,22 @@ def grant(aces, sid, right, explicit_fields=True):
         return [dict(a) for a in aces], False
     out = [dict(a) for a in aces if not (a["sid"] == sid and not a.get("inherited") and a.get("type", "allow") == "allow")]
     ace = {"sid": sid, "rights": [right]}
-    if explicit_fields:
-        ace.update({"type": "allow", "inherited": False})
-    out.insert(0, ace)
-    return out, True
+    if not explicit_fields:
+        out.insert(0, ace)
+        return out, True
+    ace.update({"type": "allow", "inherited": False})
+    # FileSystemSecurity.AddAccessRule leaves the DACL canonical (CommonAcl.Canonicalize): explicit deny ACEs,
+    # explicit allow ACEs, each group sorted by SecurityIdentifier.CompareTo, then the inherited ACEs as they were
+    explicit = [a for a in out if not a.get("inherited")] + [ace]
+    denied = sorted((a for a in explicit if a.get("type") == "deny"), key=lambda a: sid_order(a["sid"]))
+    allowed = sorted((a for a in explicit if a.get("type") != "deny"), key=lambda a: sid_order(a["sid"]))
+    return denied + allowed + [a for a in out if a.get("inherited")], True
+
+
+def sid_order(sid):
+    """SecurityIdentifier.CompareTo as a sort key: identifier authority, number of sub-authorities, each one."""
+    parts = [int(x) for x in sid.split("-")[2:]]
+    return (parts[0], len(parts) - 1, parts[1:])
 
 
 def sddl(owner_sid, aces):

@@ -177,6 +177,9 @@ def user_right_grant(ctx, args):
     if changed and current["gpo_defined"] and not args.get("override_gpo"):
         raise AgentError("precondition", "%s is defined by the GPO %r: a local change is reverted at the next "
                          "policy refresh; change the GPO (or pass override_gpo)" % (right, current["gpo_source"]))
+    if changed and current["gpo_defined"] is None and not args.get("override_gpo"):
+        raise AgentError("precondition", "could not read the GPO definition of %s (RSOP): nothing was changed; "
+                         "rerun with rights to read root\\rsop\\computer or pass override_gpo" % right)
     if not changed or ctx.check:
         return _result(changed, before, after if changed else before, warnings=[RECYCLE_NOTE] if changed else None)
     added = [s for s in new if s not in holders]

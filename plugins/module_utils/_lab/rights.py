@@ -46,9 +46,27 @@ def set_holders(root, right, sids):
     save_doc(root, secedit_inf.set_privilege_right(doc, right, ["*" + s for s in canonical(sids)]))
 
 
+# rsop.json key of the lab's "RSOP unreadable" flag (the agent may not read root\rsop\computer, e.g. access
+# denied): the user_right read answers gpo_defined null (unknown), as the Windows agent does.
+RSOP_UNREADABLE = "_unreadable"
+
+
+def set_rsop_readable(root, readable):
+    """Make the lab's RSOP data readable again, or unreadable (any right's GPO definition becomes unknown)."""
+    rsop = store.load(root, layout.RSOP, {})
+    if readable:
+        rsop.pop(RSOP_UNREADABLE, None)
+    else:
+        rsop[RSOP_UNREADABLE] = True
+    store.save(root, layout.RSOP, rsop)
+
+
 def gpo(root, right):
-    """RSOP view: is the right defined by a GPO (precedence 1), for whom, by which GPO."""
-    entry = store.load(root, layout.RSOP, {}).get(right)
+    """RSOP view: is the right defined by a GPO (precedence 1), for whom, by which GPO; None = RSOP unreadable."""
+    rsop = store.load(root, layout.RSOP, {})
+    if rsop.get(RSOP_UNREADABLE):
+        return {"gpo_defined": None, "gpo_holders": [], "gpo_source": None}
+    entry = rsop.get(right)
     if not entry:
         return {"gpo_defined": False, "gpo_holders": [], "gpo_source": None}
     return {"gpo_defined": True, "gpo_holders": list(entry.get("holders", [])),

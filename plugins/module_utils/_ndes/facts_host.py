@@ -39,10 +39,14 @@ def impersonate(reads):
         return out
     holders = sorted(set(filter(None, (v.sid(s) for s in data.get("holders") or []))))
     gpo_holders = sorted(set(filter(None, (v.sid(s) for s in data.get("gpo_holders") or []))))
-    gpo = bool(data.get("gpo_defined"))
+    # gpo_defined None = unknown (the agent could not read RSOP): kept None, never "no GPO defines it"
+    gpo = data.get("gpo_defined")
+    gpo = None if gpo is None else bool(gpo)
     out.update(holders=holders, iis_iusrs_holds=v.IIS_IUSRS in holders, gpo_defined=gpo,
-               gpo_holders=gpo_holders, gpo_source=data.get("gpo_source"),
+               gpo_holders=gpo_holders if gpo is not None else None, gpo_source=data.get("gpo_source"),
                gpo_grants_iis_iusrs=(v.IIS_IUSRS in gpo_holders) if gpo else None)
+    # Not listed in ``unknown``: the holders were read, so IMPERSONATE_RIGHT is checked; its evidence carries
+    # gpo_defined null, and the fix refuses to grant while it is unknown.
     return out
 
 

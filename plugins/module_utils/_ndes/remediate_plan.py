@@ -123,7 +123,8 @@ def fix_plan(facts, values):
     if s["fix_request_limits"] and (get(facts, "iis.request_limits.ok") is False or get(facts, "httpsys.set_ok") is False):
         plan.append("request_limits")
     if (s["fix_user_right"] and get(facts, "user_rights.impersonate.iis_iusrs_holds") is False
-            and (s["user_right_override_gpo"] or not get(facts, "user_rights.impersonate.gpo_defined"))):
+            and (s["user_right_override_gpo"] or get(facts, "user_rights.impersonate.gpo_defined") is False)):
+        # gpo_defined None (RSOP unreadable) is not "no GPO": only an override fights a GPO it could not see
         plan.append("user_right")
     if s["renew_ra"] and _ra_renewal_due(facts, s["renew_ra_days"]):
         plan.append("ra_renew")

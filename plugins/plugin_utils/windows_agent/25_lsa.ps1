@@ -6,19 +6,47 @@
 
 $script:RecycleNote = 'a worker process sees a user-right change after an app pool recycle or iis_reset'
 
+function Test-AgentExceptionType {
+    # Is the caught error (or an exception it wraps: MethodInvocationException, ActionPreferenceStopException)
+    # of one of these types? By type, never by message text.
+    param($Failure, [string[]]$TypeName)
+    $walk = $Failure
+    if ($walk -is [System.Management.Automation.ErrorRecord]) { $walk = $walk.Exception }
+    while ($null -ne $walk) {
+        foreach ($name in $TypeName) {
+            $type = $walk.GetType()
+            while ($null -ne $type) {
+                if ($type.FullName -eq $name) { return $true }
+                $type = $type.BaseType
+            }
+        }
+        $walk = $walk.InnerException
+    }
+    return $false
+}
+
 function ConvertTo-AgentSid {
-    # SID string for a SID ('S-1-...', '*S-1-...') or an account name; $null when it does not resolve.
+    # SID string for a SID ('S-1-...', '*S-1-...') or an account name; $null when it names no account:
+    # a malformed SID string or account name (ArgumentException) or a name LSA cannot map
+    # (IdentityNotMappedException), both caught by TYPE. Any other failure of the lookup (Win32Exception /
+    # SystemException: 1789 the trust relationship with the domain failed, access denied) proves nothing
+    # about the account: it is thrown as an agent error (code by exception type, 03_errors.ps1), so the
+    # read fails instead of reporting "not found".
     param([string]$Name)
     $text = $Name.Trim()
     if ($text.StartsWith('*')) { $text = $text.Substring(1) }
     try {
         if ($text -match '^[Ss]-1-') {
-            return (New-Object System.Security.Principal.SecurityIdentifier $text).Value
+            return ([System.Security.Principal.SecurityIdentifier]::new($text)).Value
         }
-        $account = New-Object System.Security.Principal.NTAccount $text
+        $account = [System.Security.Principal.NTAccount]::new($text)
         return $account.Translate([System.Security.Principal.SecurityIdentifier]).Value
     } catch {
-        return $null
+        if (Test-AgentExceptionType -Failure $_ -TypeName @('System.Security.Principal.IdentityNotMappedException', 'System.ArgumentException')) {
+            return $null
+        }
+        $info = Get-AgentErrorInfo -Failure $_
+        throw (New-AgentError -Code $info['code'] -Text ('could not look up the account {0} (LSA): {1}; this does not say it does not exist' -f $Name, $info['message']))
     }
 }
 
@@ -60,21 +88,50 @@ function Get-AgentSortedSids {
     return , [object[]]@($set)
 }
 
+# CimException NativeErrorCode names (Microsoft.Management.Infrastructure.NativeErrorCode, MI_Result) that
+# mean "RSOP holds no data": the namespace (root\rsop\computer) or the class is absent, or nothing was found.
+$script:RsopAbsentCodes = @('InvalidNamespace', 'InvalidClass', 'NotFound')
+
+function Test-AgentRsopAbsent {
+    # Does this RSOP query error mean "no RSOP data"? Only a CimException whose NativeErrorCode is one of
+    # $script:RsopAbsentCodes (compared by enum name, never by message text).
+    param($Failure)
+    $walk = $Failure
+    if ($walk -is [System.Management.Automation.ErrorRecord]) { $walk = $walk.Exception }
+    while ($null -ne $walk) {
+        if ($walk.GetType().FullName -eq 'Microsoft.Management.Infrastructure.CimException') {
+            return ($script:RsopAbsentCodes -contains [string]$walk.NativeErrorCode)
+        }
+        $walk = $walk.InnerException
+    }
+    return $false
+}
+
 function Get-AgentRightGpo {
-    # {gpo_defined, gpo_holders, gpo_source} from RSOP; not defined when RSOP has no data for the right.
+    # {gpo_defined, gpo_holders, gpo_source} from RSOP. gpo_defined: $true (a GPO defines the right),
+    # $false (RSOP has no data, or none for the right), $null = unknown: the RSOP query failed for any other
+    # reason (access denied, WMI failure): the caller must not act as if no GPO defined the right.
     param([string]$Right)
     $out = [ordered]@{ gpo_defined = $false; gpo_holders = [object[]]@(); gpo_source = $null }
     try {
         $rows = @(Get-CimInstance -Namespace 'root\rsop\computer' -ClassName 'RSOP_UserPrivilegeRight' -Filter 'precedence=1' -ErrorAction Stop)
     } catch {
-        return $out   # no RSOP data (no domain policy applied, or the namespace is absent)
+        if (Test-AgentRsopAbsent -Failure $_) {
+            return $out   # no RSOP data (no domain policy applied, or the namespace / class is absent)
+        }
+        $out['gpo_defined'] = $null   # could not see the GPO definition: unknown, never "not defined"
+        return $out
     }
     foreach ($row in $rows) {
         if ([string]$row.UserRight -ne $Right) { continue }
         $sids = New-Object System.Collections.Generic.List[object]
         foreach ($entry in @($row.AccountList)) {
             if ([string]::IsNullOrEmpty($entry)) { continue }
-            $sid = ConvertTo-AgentSid -Name $entry
+            try {
+                $sid = ConvertTo-AgentSid -Name $entry
+            } catch {
+                $sid = $null   # the lookup failed (e.g. trust failure): proves nothing, keep the entry as written
+            }
             if ($null -eq $sid) { $sid = [string]$entry }   # keep an unresolvable entry as written in the GPO
             $sids.Add($sid)
         }
@@ -139,8 +196,12 @@ function Invoke-EnsureUserRightGrant {
     $changed = ((@($new) -join ',') -ne (@($holders) -join ','))
     $before = [ordered]@{ holders = $holders }
     $after = [ordered]@{ holders = $new }
-    if ($changed -and $gpo['gpo_defined'] -and -not [bool](Get-AgentArg $A 'override_gpo' $false)) {
+    $override = [bool](Get-AgentArg $A 'override_gpo' $false)
+    if ($changed -and $gpo['gpo_defined'] -and -not $override) {
         throw (New-AgentError -Code 'precondition' -Text ('{0} is defined by the GPO {1}: a local change is reverted at the next policy refresh; change the GPO (or pass override_gpo)' -f $right, $gpo['gpo_source']))
+    }
+    if ($changed -and $null -eq $gpo['gpo_defined'] -and -not $override) {
+        throw (New-AgentError -Code 'precondition' -Text ('could not read the GPO definition of {0} (RSOP): nothing was changed; rerun with rights to read root\rsop\computer or pass override_gpo' -f $right))
     }
     if (-not $changed) { return (New-AgentEnsureResult -Changed $false -Before $before -After $before) }
     $warnings = @($lookupWarnings) + @($script:RecycleNote)

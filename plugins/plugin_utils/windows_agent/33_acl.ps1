@@ -2,7 +2,8 @@
 # (50_files.ps1): access masks <-> the contract's right names, compared by SID
 # (GetAccessRules with [System.Security.Principal.SecurityIdentifier]).
 # Names, weakest to strongest: read, read_execute, write, modify, full_control
-# (as the lab's acl.RIGHTS_ORDER); a mask matching none of them is 'special'.
+# (as the lab's acl.RIGHTS_ORDER); a mask matching none of them is 'special'; write bits no name
+# covers add create_files / append_data.
 
 $script:RightsOrder = @('read', 'read_execute', 'write', 'modify', 'full_control')
 # masks without SYNCHRONIZE (0x100000), which some tools leave out
@@ -39,6 +40,13 @@ function ConvertTo-AgentRightNames {
     if ($has['read_execute']) { $names.Add('read_execute') } elseif ($has['read']) { $names.Add('read') }
     if ($has['write']) { $names.Add('write') }
     if ($names.Count -eq 0) { $names.Add('special') }
+    # Write bits no name above covers are named too (FileSystemRights CreateFiles = WriteData = 0x2,
+    # AppendData = CreateDirectories = 0x4): BUILTIN\Users on %windir%\Temp holds 0x100026 by default,
+    # which lets NETWORK SERVICE create files there (TEMP_ACL must not be reported for it).
+    if (-not $has['write']) {
+        if ($Mask -band [int64]2) { $names.Add('create_files') }
+        if ($Mask -band [int64]4) { $names.Add('append_data') }
+    }
     return , $names.ToArray()
 }
 

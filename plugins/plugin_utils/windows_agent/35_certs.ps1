@@ -490,7 +490,13 @@ function Invoke-EnsureCertMove {
     } finally {
         $from.Close()
     }
-    $after = [ordered]@{ stores = (Get-AgentCertStores -Thumbprint $thumbprint -Extra @($source, $target)).ToArray() }
+    $afterStores = Get-AgentCertStores -Thumbprint $thumbprint -Extra @($source, $target)
+    if ($afterStores.Contains($source)) {
+        # X509Store.Remove deletes from the registry physical store only; the logical store still shows a
+        # copy another physical store holds (the Enterprise store, published from Active Directory).
+        throw (New-AgentError -Code 'precondition' -Text ('certificate {0} is still in LocalMachine\{1} after its removal: another physical store of {1} holds it (the Enterprise store, published from Active Directory); remove it there and rerun. Its copy in {2} stays (backup of the run has it).' -f $thumbprint, $source, $target))
+    }
+    $after = [ordered]@{ stores = $afterStores.ToArray() }
     return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved)
 }
 

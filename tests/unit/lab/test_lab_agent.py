@@ -270,6 +270,21 @@ def test_gpo_guards(make_lab):
     assert move["error"]["code"] == "precondition"
 
 
+@pytest.mark.parametrize("check", [False, True])
+def test_unreadable_rsop_read_is_valid_and_the_grant_is_refused(make_lab, check):
+    root = make_lab(["impersonate_right"])
+    rights.set_rsop_readable(root, False)
+    read, grant = send(root, [("r", "user_right", {"right": "SeImpersonatePrivilege"}),
+                              ("g", "user_right_grant", {"right": "SeImpersonatePrivilege", "add": ["S-1-5-32-568"]})],
+                       check=check)
+    assert read["status"] == "ok" and read["data"]["gpo_defined"] is None
+    assert grant["status"] == "failed" and grant["error"]["code"] == "precondition"
+    assert "RSOP" in grant["error"]["message"] and "S-1-5-32-568" not in rights.holders(root, "SeImpersonatePrivilege")
+    forced = send(root, [("g", "user_right_grant", {"right": "SeImpersonatePrivilege", "add": ["S-1-5-32-568"],
+                                                    "override_gpo": True})], check=check)[0]
+    assert forced["changed"] is True
+
+
 # ------------------------------------------------------------------ reboot
 def test_reboot_puts_set_values_in_effect(make_lab):
     root = make_lab([{"id": "httpsys_limits", "variant": "pending"}, "impersonate_right", "proxy_connector_down",

@@ -62,6 +62,16 @@ def test_gpo_definition_comes_from_rsop(make_lab):
     assert "S-1-5-32-568" not in got["gpo_holders"] and "S-1-5-32-568" not in got["holders"]
 
 
+def test_unreadable_rsop_makes_the_gpo_definition_unknown(make_lab):
+    root = make_lab([{"id": "impersonate_right", "variant": "gpo"}])
+    rights.set_rsop_readable(root, False)
+    got = rights.user_right(root, IMP)
+    assert got["gpo_defined"] is None and got["gpo_holders"] == [] and got["gpo_source"] is None
+    assert "S-1-5-32-568" not in got["holders"]                  # the holders are still read (LSA)
+    rights.set_rsop_readable(root, True)
+    assert rights.user_right(root, IMP)["gpo_defined"] is True
+
+
 # ---------------------------------------------------------------- certificate records
 def _by_template(root):
     out = {}

@@ -460,3 +460,39 @@ def test_template_display_names_are_not_template_names():
     assert t["values_ok"] is True and t["expected"] == "scepintune"
     t = build(settings={"scep_template": "OtherTemplate"})["mscep_templates"]
     assert t["values_ok"] is False
+
+
+# ------------------------------------------------------------------ user right: GPO definition unknown
+def test_impersonate_gpo_definition_unknown_stays_none():
+    results = R.healthy()
+    R.data(results, "impersonate").update(gpo_defined=None, gpo_holders=[], gpo_source=None)   # RSOP unreadable
+    f = build(results)
+    imp = f["user_rights"]["impersonate"]
+    assert imp["gpo_defined"] is None and imp["gpo_holders"] is None and imp["gpo_grants_iis_iusrs"] is None
+    assert imp["iis_iusrs_holds"] is True                           # the holders were read all the same
+    assert "user_rights.impersonate" not in unknown_paths(f)        # the right itself was checked
+
+
+def test_impersonate_gpo_definition_read_is_kept_as_bool():
+    results = R.healthy()
+    R.data(results, "impersonate").update(gpo_defined=True, gpo_holders=["S-1-5-32-544"], gpo_source="Baseline")
+    imp = build(results)["user_rights"]["impersonate"]
+    assert imp["gpo_defined"] is True and imp["gpo_holders"] == ["S-1-5-32-544"]
+    assert imp["gpo_grants_iis_iusrs"] is False
+    assert build()["user_rights"]["impersonate"]["gpo_defined"] is False
+
+
+def test_the_default_windows_temp_acl_lets_network_service_write():
+    # Windows Server's own %windir%\Temp: no NETWORK SERVICE entry; BUILTIN\Users 0x100026 (CreateFiles,
+    # AppendData, Traverse), which the Windows agent names special + create_files + append_data.
+    results = R.healthy()
+    aces = R.data(results, "temp_acl")["aces"]
+    aces[:] = [a for a in aces if a["sid"] != R.NETWORK_SERVICE]
+    users = [{"sid": "S-1-5-32-545", "rights": ["special", "create_files", "append_data"], "type": "allow",
+              "inherited": False}]
+    aces[:] = [a for a in aces if a["sid"] != "S-1-5-32-545"] + users
+    t = build(results)["temp_acl"]
+    assert t["network_service_can_write"] is True and t["network_service_explicit"] is False
+    users[0]["rights"] = ["special"]                     # what the agent named that ACE before: no write seen
+    aces[-1] = users[0]
+    assert build(results)["temp_acl"]["network_service_can_write"] is False

@@ -247,6 +247,24 @@ def test_finding_shape():
     assert finding["title"]["it"] == "L'autenticazione di Windows è abilitata su CertificateRegistrationSvc"
 
 
+@pytest.mark.parametrize("held", [False, True])
+def test_impersonate_right_copes_with_an_unknown_gpo_definition(held):
+    results = R.healthy()
+    R.data(results, "impersonate").update(gpo_defined=None, gpo_holders=[], gpo_source=None)   # RSOP unreadable
+    if not held:
+        R.data(results, "impersonate")["holders"].remove(R.IIS_IUSRS)
+    findings, errors = rules.evaluate(catalogue(), facts_of(results))
+    assert errors == []
+    if held:                                        # the right was checked: no fault, no "could not check"
+        assert findings == []
+        return
+    (finding,) = findings
+    assert finding["id"] == "IMPERSONATE_RIGHT" and finding["status"] == "fault"
+    assert finding["evidence"]["gpo_defined"] is None and finding["evidence"]["iis_iusrs_holds"] is False
+    assert "evidence.gpo_defined is null" in finding["next_step"]["en"]
+    assert "evidence.gpo_defined è null" in finding["next_step"]["it"]
+
+
 def test_unknown_is_never_silent():
     results = R.healthy()
     results["impersonate"] = R.failed("impersonate", "access_denied", "denied")

@@ -152,12 +152,29 @@ def test_backups_in_the_recordings_are_what_the_agent_writes():
                        ps_tools.command_arguments(source, node, "Save-AgentBackupJson", "Suffix") +
                        ps_tools.command_arguments(source, node, "Save-AgentBackupBytes", "Suffix"))
         run_id = "contract-" + name[:-5]
-        item_id = "001-" + op["id"]                                 # '{0:d3}-{1}' -f (count + 1), op id
+        number = re.match(r"^(\d{3})-", result["backup"].rsplit("\\", 1)[1])
+        assert number, result["backup"]
+        item_id = number.group(1) + "-" + op["id"]                  # '{0:d3}-{1}' -f (count + 1), op id
         folder = "C:\\ProgramData\\ndes.scep\\backups\\" + run_id + "\\"
-        assert any(result["backup"] == folder + item_id + suffix for suffix in suffixes), (result["backup"], suffixes)
+        assert result["backup"].startswith(folder + item_id), result["backup"]
         item = items[(run_id, item_id)]
         assert item["file"] == result["backup"].rsplit("\\", 1)[1]
-        restores = ps_tools.assigned_hashes(source, node)["restore"]
+        text = source[node.start_byte:node.end_byte].decode("utf-8")
+        if None in suffixes:                                        # iis_property: -Suffix ('-' + $leaf) of the file
+            assert "-Suffix ('-' + $leaf)" in text and "$leaf = [System.IO.Path]::GetFileName($file)" in text
+            suffixes = (suffixes - {None}) | {"-" + item["source"].rsplit("\\", 1)[1]}
+        if len(ps_tools.command_arguments(source, node, "Save-AgentBackupJson", "Kind")) > \
+                len(ps_tools.command_arguments(source, node, "Save-AgentBackupJson", "Suffix")):
+            suffixes = suffixes | {".json"}                         # Save-AgentBackupJson's default -Suffix
+        assert any(result["backup"] == folder + item_id + suffix for suffix in suffixes), (result["backup"], suffixes)
+        # the restore op: a literal assigned to $restore, or passed inline as -Restore ([ordered]@{...})
+        restores = list(ps_tools.assigned_hashes(source, node).get("restore", ()))
+        for command in ("Save-AgentBackupJson", "Save-AgentBackupBytes"):
+            for argument in ps_tools.command_arguments(source, node, command, "Restore"):
+                found = ps_tools.outer_hash(argument)
+                if found is not None:
+                    restores.append(found)
+        assert restores, "no restore literal found in %s" % handler
         shapes = set()
         for literal in restores:
             entries = ps_tools.hash_entries(source, literal)

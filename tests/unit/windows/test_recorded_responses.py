@@ -250,11 +250,13 @@ def test_same_verdicts_as_the_lab(name, tmp_path_factory):
 # the case's request first, then the follow-up reads the test sends to look at the host afterwards.
 CASES_DIR = os.path.join(FIXTURES, "cases")
 CASE_FILES = sorted(glob.glob(os.path.join(CASES_DIR, "*.json")))
-# All 14 shared cases apply to Windows (no case relies on lab-only mechanics such as injected faults).
+# All 20 shared cases apply to Windows (no case relies on lab-only mechanics such as injected faults).
+ENSURE_SUCCESS_CASES = {"iis_property_change", "user_right_grant_change", "service_state_change",
+                        "folder_acl_grant_change", "cert_move_change", "ensures_in_check_mode_change_nothing"}
 WINDOWS_CASES = {"all_reads", "healthy_values", "ra_certs", "unknowns", "check_mode_changes_nothing",
                  "idempotent_ensure", "first_failure_stops_the_rest", "invalid_args_fail_the_op",
                  "change_with_backup", "locked_section_not_in_web_config", "template_access",
-                 "result_reference", "if_changed", "lab_inject_is_lab_only"}
+                 "result_reference", "if_changed", "lab_inject_is_lab_only"} | ENSURE_SUCCESS_CASES
 
 
 def healthy_data(op_id):
@@ -285,6 +287,25 @@ def _unchanged_crs(_case_by_id, after):
     assert ok_data(after, "crs") == healthy_data("certreg_windows")
 
 
+def _as_restored(op_id, healthy_op=None):
+    """A case that rolled its own run back: the follow-up read gives what the case's last read gave
+    (and, where the info recording has it, the healthy host's answer)."""
+    def check(case_by_id, after):
+        assert ok_data(after, op_id) == ok_data(case_by_id, "restored")
+        if healthy_op:
+            assert ok_data(after, op_id) == healthy_data(healthy_op)
+    return check
+
+
+def _stores_restored(case_by_id, after):
+    assert ok_data(after, "root") == ok_data(case_by_id, "root_after") == healthy_data("store_root")
+    assert ok_data(after, "ca") == ok_data(case_by_id, "ca_after") == healthy_data("store_ca")
+
+
+def _store_read(op_id, name):
+    return (op_id, "cert_store", {"store": name, "include_acl": False})
+
+
 WINDOWS_AUTH = "system.webServer/security/authentication/windowsAuthentication"
 # case -> (follow-up read ops, check(case results by id, follow-up results by id)): the Windows
 # counterpart of the lab test's state digest (what a check-mode or refused ensure left on the host)
@@ -296,6 +317,14 @@ FOLLOW_UPS = {
     "change_with_backup": (_http_read(), _changed_registry),
     "locked_section_not_in_web_config": ([("crs", "iis_config", {"section": WINDOWS_AUTH,
                                                                  "location": contract_cases.CRS_LOC})], _unchanged_crs),
+    "iis_property_change": ([("limits", "iis_config", {"section": contract_cases.LIMITS, "location": contract_cases.MSCEP_LOC,
+                                                       "attributes": contract_cases.LIMIT_NAMES})],
+                            _as_restored("limits", "request_limits")),
+    "user_right_grant_change": ([("right", "user_right", {"right": contract_cases.IMPERSONATE})],
+                                _as_restored("right", "impersonate")),
+    "service_state_change": ([("services", "services", {"names": [contract_cases.CONNECTOR_SVC]})], _as_restored("services")),
+    "folder_acl_grant_change": ([("acl", "folder_acl", {"path": contract_cases.TEMP})], _as_restored("acl")),
+    "cert_move_change": ([_store_read("root", "Root"), _store_read("ca", "CA")], _stores_restored),
 }
 
 
@@ -342,7 +371,7 @@ def test_contract_case_on_recorded_responses(case):
 
 def test_the_contract_cases_that_apply_do_run():
     windows_cases = set(case.name for case in contract_cases.cases_for("windows"))
-    assert windows_cases == WINDOWS_CASES and len(windows_cases) == len(contract_cases.CASES) == 14
+    assert windows_cases == WINDOWS_CASES and len(windows_cases) == len(contract_cases.CASES) == 20
     assert set(os.path.basename(p)[:-5] for p in CASE_FILES) == WINDOWS_CASES
     lab_only = set(case.name for case in contract_cases.CASES) - windows_cases
     assert lab_only == set()
@@ -377,7 +406,7 @@ def test_the_info_recording_answers_the_read_cases_too():
     # healthy.json answers the gather; the read cases it can answer agree with their own recordings
     send = replay(request(), normalize_response(load(os.path.join(FIXTURES, "healthy.json"))["response"]))
     answered = [case for case in contract_cases.cases_for("windows")
-                if not case.mutates and all(contract.is_read(op[1]) for op in case.ops) and
+                if not case.mutates and not case.prepare and all(contract.is_read(op[1]) for op in case.ops) and
                 send(case.request()) is not None]
     assert sorted(case.name for case in answered) == ["healthy_values", "ra_certs"]
     for case in answered:

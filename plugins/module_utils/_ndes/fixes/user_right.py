@@ -58,7 +58,8 @@ def plan(args, facts, reads):
         state = c.read_data(reads, "right", "the holders of %s" % args["right"])
     holders = [c.norm_sid(s) for s in state.get("holders") or []]
     missing = [sid for sid in sids if sid not in holders]
-    gpo_defined = bool(state.get("gpo_defined"))
+    gpo_defined = state.get("gpo_defined")
+    gpo_defined = None if gpo_defined is None else bool(gpo_defined)   # None: RSOP could not be read
     result.fields.update({
         "right": args["right"], "principals": sids, "holders": holders, "missing": missing,
         "gpo_defined": gpo_defined, "gpo_source": state.get("gpo_source"),
@@ -75,12 +76,23 @@ def plan(args, facts, reads):
                                                "a local grant", ", ".join(missing)))
         result.fields["gpo_blocked"] = True
         return result
+    if gpo_defined is None and not args["override_gpo"]:
+        result.warnings.append(
+            "Could not read the GPO definition of %s (RSOP), so nothing was changed: a Group Policy this run could "
+            "not see may define the right and revert a local grant of %s. Rerun with rights to read "
+            "root\\rsop\\computer (a local administrator), or set override_gpo=true to grant it anyway."
+            % (args["right"], ", ".join(missing)))
+        result.fields["gpo_blocked"] = True
+        return result
+    if gpo_defined is None:
+        result.warnings.append("The GPO definition of %s could not be read (RSOP): if a Group Policy defines the "
+                               "right, this local grant will be reverted at the next policy refresh." % args["right"])
     if gpo_defined:
         result.warnings.append("%s is defined by a Group Policy (%s): this local grant will be reverted at the next "
                                "policy refresh unless the GPO is changed too." % (
                                    args["right"], state.get("gpo_source") or "source unknown"))
     op_args = {"right": args["right"], "add": missing}
-    if gpo_defined:
+    if gpo_defined is not False:   # defined, or unknown: override_gpo was given
         op_args["override_gpo"] = True
     result.ensure("grant", "user_right_grant", op_args)
     result.restarts.append(c.restart(

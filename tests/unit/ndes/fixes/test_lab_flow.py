@@ -14,7 +14,8 @@ import pytest
 
 import lab_flow as lf
 
-from ansible_collections.ndes.scep.plugins.module_utils._lab import certs, certstore, healthy
+from ansible_collections.ndes.scep.plugins.module_utils._lab import certs, certstore, healthy, rights
+from ansible_collections.ndes.scep.plugins.module_utils._ndes import remediate_plan as rp
 
 FQDN = "ndes01.contoso.com"
 
@@ -144,6 +145,22 @@ def test_gpo_defined_right_with_override(tmp_path):
     root = lf.make_lab(tmp_path / "lab", [{"id": "impersonate_right", "variant": "gpo"}])
     result, calls, _requests = lf.run("user_right", root, facts=lf.info(root), override_gpo=True)
     assert result["changed"] is True and calls == 1 and "reverted" in " ".join(result["warnings"])
+
+
+def test_unreadable_rsop_refuses_the_grant_end_to_end(tmp_path):
+    root = lf.make_lab(tmp_path / "lab", [{"id": "impersonate_right", "variant": "local"}])
+    rights.set_rsop_readable(root, False)
+    facts = lf.info(root)
+    assert facts["user_rights"]["impersonate"]["gpo_defined"] is None
+    assert rp.fix_plan(facts, {}) == []
+    before = lf.digest(root)
+    result, calls, _requests = lf.run("user_right", root, facts=facts)
+    assert result["changed"] is False and calls == 0 and result["gpo_blocked"] is True
+    assert result["gpo_defined"] is None and "RSOP" in result["warnings"][0]
+    assert lf.digest(root) == before
+    result, calls, _requests = lf.run("user_right", root, facts=facts, override_gpo=True)
+    assert result["changed"] is True and calls == 1
+    assert lf.info(root)["user_rights"]["impersonate"]["iis_iusrs_holds"] is True
 
 
 def test_gpo_placed_root_certificate_is_reported_not_moved(tmp_path):

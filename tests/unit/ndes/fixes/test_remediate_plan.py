@@ -63,6 +63,15 @@ def test_a_gpo_defined_right_is_not_fought_unless_told(healthy_facts):
     assert rp.fix_plan(facts, {"user_right_override_gpo": True}) == ["user_right"]
 
 
+def test_a_right_whose_gpo_definition_is_unknown_is_not_planned_unless_told(healthy_facts):
+    facts = copy.deepcopy(healthy_facts)
+    facts["user_rights"]["impersonate"].update(iis_iusrs_holds=False, gpo_defined=None)   # RSOP unreadable
+    assert rp.fix_plan(facts, {}) == []
+    assert rp.fix_plan(facts, {"user_right_override_gpo": True}) == ["user_right"]
+    facts["user_rights"]["impersonate"]["gpo_defined"] = False                           # read: no GPO
+    assert rp.fix_plan(facts, {}) == ["user_right"]
+
+
 def roots(*certs):
     return {"non_self_signed": [dict(thumbprint=t, gpo_placed=g) for t, g in certs], "count": len(certs)}
 

@@ -91,3 +91,42 @@ def test_finish_checks_holders_after():
     bad = {"grant": ok("user_right_grant", {"holders": []}, {"holders": []}, changed=False)}
     fields, error = fix.finish(args(), plan, bad)
     assert fields["missing"] == [IIS_IUSRS] and "still lacks" in error
+
+
+def gpo_unknown():
+    facts = missing_right()
+    facts["user_rights"]["impersonate"].update(gpo_defined=None, gpo_holders=None, gpo_source=None)
+    return facts
+
+
+def test_unknown_gpo_definition_refuses_the_grant_and_changes_nothing():
+    plan = fix.plan(args(), gpo_unknown(), {})
+    assert plan.ops == [] and plan.restarts == []
+    assert plan.fields["gpo_blocked"] is True and plan.fields["gpo_defined"] is None
+    assert plan.fields["missing"] == [IIS_IUSRS]
+    warning = plan.warnings[0]
+    assert "Could not read the GPO definition of SeImpersonatePrivilege (RSOP)" in warning
+    assert "root\\rsop\\computer" in warning and "override_gpo" in warning
+    assert c.shape(plan, changed=False)["restart_required"] is False
+
+
+def test_unknown_gpo_definition_with_override_grants_with_override_and_warns():
+    plan = fix.plan(args(override_gpo=True), gpo_unknown(), {})
+    assert ensures(plan) == [("grant", "user_right_grant",
+                              {"right": "SeImpersonatePrivilege", "add": [IIS_IUSRS], "override_gpo": True})]
+    assert "could not be read" in plan.warnings[0]
+
+
+def test_unknown_gpo_definition_does_not_matter_when_the_right_is_held():
+    facts = healthy()
+    facts["user_rights"]["impersonate"]["gpo_defined"] = None
+    plan = fix.plan(args(), facts, {})
+    assert plan.ops == [] and plan.warnings == [] and "gpo_blocked" not in plan.fields
+
+
+def test_unknown_gpo_definition_from_a_direct_read_is_refused_too():
+    a = args(right="SeServiceLogonRight", principals=["S-1-5-21-1-2-3-1105"])
+    reads = {"right": read_ok("user_right", {"holders": [], "gpo_defined": None, "gpo_holders": [],
+                                             "gpo_source": None})}
+    plan = fix.plan(a, {}, reads)
+    assert plan.ops == [] and plan.fields["gpo_blocked"] is True and "RSOP" in plan.warnings[0]
