@@ -64,8 +64,9 @@ function Test-AgentSidMapped {
     # Does a SID name an account on this host? LSA looks it up (SecurityIdentifier.Translate to NTAccount,
     # i.e. LsaLookupSids). A grant to a SID that names no account fails with not_found, before any backup
     # or change (check mode too); IdentityNotMappedException is caught by TYPE, never by message text.
-    # Any other failure of the lookup (Win32Exception 1789: the trust relationship with the domain failed)
-    # proves nothing: the grant goes ahead and the returned warning says why. Not for restore replays
+    # Any other failure of the lookup (the trust relationship with the domain failed: SystemException under
+    # .NET Framework / Windows PowerShell 5.1, Win32Exception 1789 under .NET) proves nothing: the grant
+    # goes ahead and the returned warning says why. Not for restore replays
     # ($script:Ctx.Backups off): a holder the run removed goes back even when its account is gone since.
     param([string]$Sid)
     if (-not $script:Ctx.Backups) { return $null }

@@ -242,7 +242,10 @@ function Get-AgentCertKeyInfo {
             $cng = $key.Key
             $info['provider'] = [string]$cng.Provider.Provider
             $unique = [string]$cng.UniqueName
-            $candidates = @((Join-Path $crypto ('Keys\' + $unique)), (Join-Path $crypto ('SystemKeys\' + $unique)))
+            # GetRSAPrivateKey asks CryptAcquireCertificatePrivateKey for CNG keys only, which up-converts a
+            # software CAPI key (e.g. an NDES RA key made by the Microsoft Strong Cryptographic Provider) to
+            # RSACng (dotnet/corefx#3502): its file stays in RSA\MachineKeys, so look there too.
+            $candidates = @((Join-Path $crypto ('Keys\' + $unique)), (Join-Path $crypto ('SystemKeys\' + $unique)), (Join-Path $crypto ('RSA\MachineKeys\' + $unique)))
         }
     } catch {
         $info['reason'] = Get-AgentKeyAclError -Exception $_.Exception
@@ -267,6 +270,18 @@ function Get-AgentKeyAcl {
 }
 
 # ------------------------------------------------------------------ stores
+function Test-AgentAccessDeniedHResult {
+    # Is the caught error (or an exception it wraps) one with HRESULT E_ACCESSDENIED (0x80070005)?
+    param($Failure)
+    $walk = $Failure
+    if ($walk -is [System.Management.Automation.ErrorRecord]) { $walk = $walk.Exception }
+    while ($null -ne $walk) {
+        if ($walk.HResult -eq -2147024891) { return $true }
+        $walk = $walk.InnerException
+    }
+    return $false
+}
+
 function Open-AgentCertStore {
     param([string]$Name, [string]$Location = 'LocalMachine', [switch]$Write)
     $where = [System.Security.Cryptography.X509Certificates.StoreLocation]$Location
@@ -280,6 +295,10 @@ function Open-AgentCertStore {
     try {
         $store.Open($flags)
     } catch [System.Security.Cryptography.CryptographicException] {
+        # X509Store.Open throws CryptographicException whenever "the store cannot be opened as requested",
+        # access denied (HRESULT 0x80070005, e.g. ReadWrite on LocalMachine without elevation) included:
+        # that one is rethrown (access_denied by type, 03_errors.ps1), never reported as a missing store
+        if (Test-AgentAccessDeniedHResult -Failure $_) { throw }
         throw (New-AgentError -Code 'not_found' -Text ('certificate store {0}\{1} does not exist' -f $Location, $Name))
     }
     return $store
@@ -492,9 +511,10 @@ function Invoke-EnsureCertMove {
     }
     $afterStores = Get-AgentCertStores -Thumbprint $thumbprint -Extra @($source, $target)
     if ($afterStores.Contains($source)) {
-        # X509Store.Remove deletes from the registry physical store only; the logical store still shows a
-        # copy another physical store holds (the Enterprise store, published from Active Directory).
-        throw (New-AgentError -Code 'precondition' -Text ('certificate {0} is still in LocalMachine\{1} after its removal: another physical store of {1} holds it (the Enterprise store, published from Active Directory); remove it there and rerun. Its copy in {2} stays (backup of the run has it).' -f $thumbprint, $source, $target))
+        # X509Store.Remove deletes one copy; the logical system store still shows a copy another physical
+        # store holds ("System Store Locations": LocalMachine Root = .Default .AuthRoot .GroupPolicy
+        # .Enterprise .SmartCard; CA and Trust = .Default .GroupPolicy .Enterprise).
+        throw (New-AgentError -Code 'precondition' -Text ('certificate {0} is still in LocalMachine\{1} after its removal: another physical store of {1} holds it (.Enterprise, published from Active Directory; .GroupPolicy; or for Root .AuthRoot); remove it there and rerun. Its copy in {2} stays (backup of the run has it).' -f $thumbprint, $source, $target))
     }
     $after = [ordered]@{ stores = $afterStores.ToArray() }
     return (New-AgentEnsureResult -Changed $true -Before $before -After $after -Backup $saved)
