@@ -345,11 +345,14 @@ def limits(docs):
             per_task = ["%s %s s/host over %s task results" % (
                 x["playbook"], num(x["controller_only_cpu_per_host_s"], 3), num(x["median"].get("tasks_per_host"), 0))
                 for x in fleet["cells"] if x["hosts"] == cpus[-1]["hosts"] and x["forks"] == cpus[-1]["forks"]]
-            out.append("- fleet CPU per remote call (whole tree or controller-only) above 2x ping in %d cells (%s).%s; the rest is Ansible's cost per "
-                       "task and per module run: controller-only CPU at %d hosts, forks %d: %s. A diagnose host "
-                       "makes one remote call but runs %s task results (the role's set_fact/debug/report tasks each "
-                       "pass through a forked worker), so its CPU per call is several pings'. On the target side "
-                       "every lab agent run is a Python process that imports cryptography, heavier than ping's." % (
+            out.append("- fleet CPU per remote call (whole tree or controller-only) above 2x ping in %d cells (%s).%s; "
+                       "the rest is Ansible's cost per task and per module run: controller-only CPU at %d hosts, "
+                       "forks %d: %s (task results of the busiest host, which also runs the run-once report tasks). "
+                       "A diagnose host makes one remote call but runs up to %s task results: the role's argument "
+                       "validation, the diagnose call and the set_fact the report reads on every host, and the "
+                       "run-once tasks on one; each passes through a forked worker, so its controller CPU per call is that "
+                       "of several pings (one task each). On the target side every lab agent run is "
+                       "a Python process that imports cryptography, heavier than ping's." % (
                            len(cpus), "; ".join(cell_name(x) for x in cpus), own, cpus[-1]["hosts"], cpus[-1]["forks"],
                            ", ".join(per_task), num(next((x["median"].get("tasks_per_host") for x in fleet["cells"]
                                                           if x["playbook"] == "diagnose"), None), 0)))
