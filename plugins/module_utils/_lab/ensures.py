@@ -312,6 +312,9 @@ def cert_move(ctx, args):
                          "policy refresh; remove it from the GPO" % (tp, src))
     order = dict((name, index) for index, name in enumerate(certstore.KNOWN_STORES))
     after = {"stores": sorted(set(stores) - {src} | {dst}, key=lambda name: (order.get(name, 99), name))}
+    # as X509Store.Open with OpenExistingOnly on Windows: a missing target store fails, check mode too
+    if dst not in certstore.KNOWN_STORES and not os.path.isdir(certstore.store_dir(ctx.root, dst)):
+        raise AgentError("not_found", "certificate store LocalMachine\\%s does not exist" % dst)
     if ctx.check:
         return _result(True, before, after)
     saved = ctx.backup_bytes("certificate", "%s\\%s" % (src, tp), ".cer", certinfo.der_bytes(entry["cert"]),

@@ -498,6 +498,8 @@ function Invoke-EnsureCertMove {
         if ((($stores.Contains($name) -and $name -ne $source) -or $name -eq $target) -and -not $afterStores.Contains($name)) { $afterStores.Add($name) }
     }
     $after = [ordered]@{ stores = $afterStores.ToArray() }
+    # a missing target store fails not_found here, in check mode too and before any backup
+    (Open-AgentCertStore -Name $target).Close()
     if ($script:Ctx.Check) { return (New-AgentEnsureResult -Changed $true -Before $before -After $after) }
     $from = Open-AgentCertStore -Name $source -Write
     try {

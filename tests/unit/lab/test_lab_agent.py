@@ -271,6 +271,18 @@ def test_gpo_guards(make_lab):
 
 
 @pytest.mark.parametrize("check", [False, True])
+def test_a_cert_move_to_a_store_that_does_not_exist_fails_before_any_change(make_lab, check):
+    root = make_lab(["root_intermediates"])
+    inter = [e for e in certstore.entries(root, "Root") if not e["meta"].get("gpo_placed")][-1]
+    before = layout.state_digest(root)
+    move = send(root, [("m", "cert_move", {"thumbprint": inter["thumbprint"], "from_store": "Root",
+                                            "to_store": "Intermediate"})], check=check)[0]
+    assert move["status"] == "failed" and move["error"]["code"] == "not_found"
+    assert "LocalMachine\\Intermediate does not exist" in move["error"]["message"] and "backup" not in move
+    assert layout.state_digest(root) == before
+
+
+@pytest.mark.parametrize("check", [False, True])
 def test_unreadable_rsop_read_is_valid_and_the_grant_is_refused(make_lab, check):
     root = make_lab(["impersonate_right"])
     rights.set_rsop_readable(root, False)

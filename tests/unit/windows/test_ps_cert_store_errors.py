@@ -35,3 +35,11 @@ def test_cng_opened_key_is_looked_for_in_rsa_machinekeys_too():
     branch = code[code.index("$cng = $key.Key"):]
     for folder in ("'Keys\\' + $unique", "'SystemKeys\\' + $unique", "'RSA\\MachineKeys\\' + $unique"):
         assert folder in branch, folder
+
+
+def test_cert_move_opens_the_target_store_before_check_mode_and_the_backup():
+    # OpenExistingOnly: a misspelled target store fails not_found in check mode too, and before any backup
+    code = _code("Invoke-EnsureCertMove")
+    probe = code.index("(Open-AgentCertStore -Name $target).Close()")
+    assert probe < code.index("if ($script:Ctx.Check)") < code.index("Save-AgentBackupBytes")
+    assert probe > code.index("Test-AgentGpoPlacedRoot")
