@@ -276,7 +276,7 @@ def test_a_cert_move_to_a_store_that_does_not_exist_fails_before_any_change(make
     inter = [e for e in certstore.entries(root, "Root") if not e["meta"].get("gpo_placed")][-1]
     before = layout.state_digest(root)
     move = send(root, [("m", "cert_move", {"thumbprint": inter["thumbprint"], "from_store": "Root",
-                                            "to_store": "Intermediate"})], check=check)[0]
+                                           "to_store": "Intermediate"})], check=check)[0]
     assert move["status"] == "failed" and move["error"]["code"] == "not_found"
     assert "LocalMachine\\Intermediate does not exist" in move["error"]["message"] and "backup" not in move
     assert layout.state_digest(root) == before
