@@ -35,17 +35,11 @@ options:
       - Restore only these manifest items (their C(id)); default all items of the run.
     type: list
     elements: str
+extends_documentation_fragment:
+  - ndes.scep.attributes.read
 attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
+  diff_mode:  # the rest from ndes.scep.attributes.read
     support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: [windows, posix]
 author:
   - ndes.scep contributors (@ndes-scep)
 notes:

@@ -258,6 +258,18 @@ def agent_function(name):
     raise KeyError(name)
 
 
+def function_text(name):
+    """The agent function's source text."""
+    source, node = agent_function(name)
+    return source[node.start_byte:node.end_byte].decode("utf-8")
+
+
+def function_code(name):
+    """The agent function's text without its comments (whole-line and trailing ``# ...``): what runs."""
+    lines = [re.sub(r"(^|\s)#\s.*$", "", line) for line in function_text(name).splitlines()]
+    return "\n".join(line for line in lines if line.strip())
+
+
 def outer_hash(node):
     """The first (outermost) hashtable literal at or under node, or None."""
     for sub in walk(node):

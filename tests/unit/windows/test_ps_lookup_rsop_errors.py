@@ -13,23 +13,12 @@ import re
 import ps_tools
 
 
-def body(name):
-    source, node = ps_tools.agent_function(name)
-    return source[node.start_byte:node.end_byte].decode("utf-8")
-
-
-def code(name):
-    """The function's text without its comments: what runs."""
-    lines = [re.sub(r"(^|\s)#\s.*$", "", line) for line in body(name).splitlines()]
-    return "\n".join(line for line in lines if line.strip())
-
-
 def lsa():
     return ps_tools.read(ps_tools.AGENT_DIR + "/25_lsa.ps1")
 
 
 def test_a_lookup_is_null_only_for_unmapped_or_malformed_names():
-    text = code("ConvertTo-AgentSid")
+    text = ps_tools.function_code("ConvertTo-AgentSid")
     assert "Test-AgentExceptionType" in text
     assert "'System.Security.Principal.IdentityNotMappedException'" in text
     assert "'System.ArgumentException'" in text
@@ -41,7 +30,7 @@ def test_a_lookup_is_null_only_for_unmapped_or_malformed_names():
 
 
 def test_exception_types_are_matched_by_type_along_the_inner_exceptions():
-    text = code("Test-AgentExceptionType")
+    text = ps_tools.function_code("Test-AgentExceptionType")
     assert ".GetType()" in text and ".FullName -eq $name" in text and ".BaseType" in text
     assert ".InnerException" in text and ".Message" not in text
 
@@ -49,14 +38,14 @@ def test_exception_types_are_matched_by_type_along_the_inner_exceptions():
 def test_rsop_absent_is_a_cim_exception_with_the_no_data_codes():
     codes = re.search(r"\$script:RsopAbsentCodes = @\(([^)]*)\)", lsa()).group(1)
     assert re.findall(r"'(\w+)'", codes) == ["InvalidNamespace", "InvalidClass", "NotFound"]
-    text = code("Test-AgentRsopAbsent")
+    text = ps_tools.function_code("Test-AgentRsopAbsent")
     assert "'Microsoft.Management.Infrastructure.CimException'" in text
     assert "$script:RsopAbsentCodes -contains [string]$walk.NativeErrorCode" in text
     assert ".Message" not in text
 
 
 def test_any_other_rsop_error_makes_the_gpo_definition_unknown():
-    text = code("Get-AgentRightGpo")
+    text = ps_tools.function_code("Get-AgentRightGpo")
     first_catch = text[text.index("} catch {"):text.index("foreach ($row in $rows)")]
     assert "Test-AgentRsopAbsent -Failure $_" in first_catch
     assert "$out['gpo_defined'] = $null" in first_catch
@@ -65,7 +54,7 @@ def test_any_other_rsop_error_makes_the_gpo_definition_unknown():
 
 
 def test_the_grant_refuses_a_change_while_the_gpo_definition_is_unknown():
-    text = code("Invoke-EnsureUserRightGrant")
+    text = ps_tools.function_code("Invoke-EnsureUserRightGrant")
     assert "$null -eq $gpo['gpo_defined'] -and -not $override" in text
     refuse = text.index("$null -eq $gpo['gpo_defined']")
     for later in ("Save-AgentBackupJson", "$script:Ctx.Check)", "[NdesScep.Lsa]::Add"):

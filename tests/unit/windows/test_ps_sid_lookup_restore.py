@@ -14,19 +14,8 @@ from ansible_collections.ndes.scep.plugins.module_utils._lab import agent as lab
 GRANTS = ["Invoke-EnsureUserRightGrant", "Invoke-EnsureFolderAclGrant", "Invoke-EnsureKeyAclGrant"]
 
 
-def body(name):
-    source, node = ps_tools.agent_function(name)
-    return source[node.start_byte:node.end_byte].decode("utf-8")
-
-
-def code(name):
-    """The function's text without its comments (whole-line and trailing ``# ...``): what runs."""
-    lines = [re.sub(r"(^|\s)#\s.*$", "", line) for line in body(name).splitlines()]
-    return "\n".join(line for line in lines if line.strip())
-
-
 def test_the_lookup_maps_the_sid_and_catches_the_unmapped_case_by_type():
-    text = code("Test-AgentSidMapped")
+    text = ps_tools.function_code("Test-AgentSidMapped")
     assert "System.Security.Principal.SecurityIdentifier" in text
     assert ".Translate([System.Security.Principal.NTAccount])" in text
     assert "catch [System.Security.Principal.IdentityNotMappedException]" in text
@@ -37,7 +26,7 @@ def test_the_lookup_maps_the_sid_and_catches_the_unmapped_case_by_type():
 
 @pytest.mark.parametrize("name", GRANTS)
 def test_each_grant_looks_the_sid_up_before_any_backup_or_change(name):
-    text = code(name)
+    text = ps_tools.function_code(name)
     lookup = text.find("Test-AgentSidMapped")
     assert lookup > 0, name
     for later in ("Save-AgentBackupJson", "$script:Ctx.Check)", "SetAccessControl", "[NdesScep.Lsa]::Add"):
@@ -57,7 +46,7 @@ def test_restore_supersedes_the_same_targets_as_the_lab():
 
 
 def test_restore_reports_what_it_left_alone():
-    text = code("Invoke-EnsureRestore")
+    text = ps_tools.function_code("Invoke-EnsureRestore")
     assert "Get-AgentSupersededItems" in text
     assert "unchanged = $unchanged" in text
     assert "$unchanged.Add(" in text
