@@ -15,6 +15,20 @@ function New-AgentError {
     return $exception
 }
 
+function Get-AgentExceptionChain {
+    # The exceptions of a caught error, outermost first: an ErrorRecord's exception, then every InnerException
+    # (PowerShell wraps a .NET exception in MethodInvocationException, ActionPreferenceStopException, ...).
+    param($Failure)
+    $walk = $Failure
+    if ($walk -is [System.Management.Automation.ErrorRecord]) { $walk = $walk.Exception }
+    $chain = New-Object System.Collections.Generic.List[object]
+    while ($null -ne $walk) {
+        $chain.Add($walk)
+        $walk = $walk.InnerException
+    }
+    return , $chain.ToArray()
+}
+
 function Get-AgentExceptionCode {
     # The contract code for an exception that is not an agent error (by type, never by text).
     param($Exception)

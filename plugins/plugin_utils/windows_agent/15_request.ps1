@@ -298,11 +298,8 @@ function New-AgentDeferred {
 
 function Test-AgentDeferred {
     param($Failure)
-    $walk = $Failure
-    if ($Failure -is [System.Management.Automation.ErrorRecord]) { $walk = $Failure.Exception }
-    while ($null -ne $walk) {
-        if ($walk.Data.Contains('ndes.scep.deferred')) { return $true }
-        $walk = $walk.InnerException
+    foreach ($exception in (Get-AgentExceptionChain -Failure $Failure)) {
+        if ($exception.Data.Contains('ndes.scep.deferred')) { return $true }
     }
     return $false
 }

@@ -7,20 +7,15 @@
 $script:RecycleNote = 'a worker process sees a user-right change after an app pool recycle or iis_reset'
 
 function Test-AgentExceptionType {
-    # Is the caught error (or an exception it wraps: MethodInvocationException, ActionPreferenceStopException)
-    # of one of these types? By type, never by message text.
+    # Is the caught error (or an exception it wraps) of one of these types or a subclass? By type, never by
+    # message text.
     param($Failure, [string[]]$TypeName)
-    $walk = $Failure
-    if ($walk -is [System.Management.Automation.ErrorRecord]) { $walk = $walk.Exception }
-    while ($null -ne $walk) {
-        foreach ($name in $TypeName) {
-            $type = $walk.GetType()
-            while ($null -ne $type) {
-                if ($type.FullName -eq $name) { return $true }
-                $type = $type.BaseType
-            }
+    foreach ($exception in (Get-AgentExceptionChain -Failure $Failure)) {
+        $type = $exception.GetType()
+        while ($null -ne $type) {
+            if ($TypeName -contains $type.FullName) { return $true }
+            $type = $type.BaseType
         }
-        $walk = $walk.InnerException
     }
     return $false
 }
@@ -97,13 +92,10 @@ function Test-AgentRsopAbsent {
     # Does this RSOP query error mean "no RSOP data"? Only a CimException whose NativeErrorCode is one of
     # $script:RsopAbsentCodes (compared by enum name, never by message text).
     param($Failure)
-    $walk = $Failure
-    if ($walk -is [System.Management.Automation.ErrorRecord]) { $walk = $walk.Exception }
-    while ($null -ne $walk) {
+    foreach ($walk in (Get-AgentExceptionChain -Failure $Failure)) {
         if ($walk.GetType().FullName -eq 'Microsoft.Management.Infrastructure.CimException') {
             return ($script:RsopAbsentCodes -contains [string]$walk.NativeErrorCode)
         }
-        $walk = $walk.InnerException
     }
     return $false
 }

@@ -178,27 +178,21 @@ function Get-AgentCertKeyUsage {
 
 # ------------------------------------------------------------------ keys
 function Get-AgentKeyAclError {
-    # Why a key ACL could not be read, as a contract.KEY_ACL_ERRORS code: by exception type and
-    # HRESULT, never by message. CAPI and CNG report a key they may not open as NTE_BAD_KEYSET too,
-    # so cng_key_not_found can also mean "not allowed to open it".
+    # Why a key ACL could not be read, as a contract.KEY_ACL_ERRORS code: the key-specific HRESULTs of
+    # CryptographicException, else the agent's own error code by type (Get-AgentExceptionCode), never by
+    # message. CAPI and CNG report a key they may not open as NTE_BAD_KEYSET too, so cng_key_not_found can
+    # also mean "not allowed to open it".
     param($Exception)
-    $walk = $Exception
-    while ($null -ne $walk) {
-        if ($walk -is [System.UnauthorizedAccessException] -or $walk -is [System.Security.SecurityException] -or
-            $walk -is [System.Security.AccessControl.PrivilegeNotHeldException]) {
-            return 'access_denied'
-        }
-        if ($walk -is [System.IO.FileNotFoundException] -or $walk -is [System.IO.DirectoryNotFoundException]) {
-            return 'no_key_file'
-        }
+    foreach ($walk in (Get-AgentExceptionChain -Failure $Exception)) {
         if ($walk -is [System.Security.Cryptography.CryptographicException]) {
             $hr = $walk.HResult
-            if ($hr -eq -2146893808 -or $hr -eq -2147024891) { return 'access_denied' }       # NTE_PERM 0x80090010, E_ACCESSDENIED
+            if ($hr -eq -2146893808) { return 'access_denied' }                               # NTE_PERM 0x80090010
             if ($hr -eq -2146893802 -or $hr -eq -2146893807) { return 'cng_key_not_found' }   # NTE_BAD_KEYSET 0x80090016, NTE_NOT_FOUND 0x80090011
-            return 'io_error'
         }
-        if ($walk -is [System.IO.IOException] -and $walk.HResult -eq -2147024891) { return 'access_denied' }
-        $walk = $walk.InnerException
+    }
+    switch (Get-AgentExceptionCode -Exception $Exception) {
+        'access_denied' { return 'access_denied' }
+        'not_found' { return 'no_key_file' }
     }
     return 'io_error'
 }
@@ -273,11 +267,8 @@ function Get-AgentKeyAcl {
 function Test-AgentAccessDeniedHResult {
     # Is the caught error (or an exception it wraps) one with HRESULT E_ACCESSDENIED (0x80070005)?
     param($Failure)
-    $walk = $Failure
-    if ($walk -is [System.Management.Automation.ErrorRecord]) { $walk = $walk.Exception }
-    while ($null -ne $walk) {
-        if ($walk.HResult -eq -2147024891) { return $true }
-        $walk = $walk.InnerException
+    foreach ($exception in (Get-AgentExceptionChain -Failure $Failure)) {
+        if ($exception.HResult -eq -2147024891) { return $true }
     }
     return $false
 }
@@ -345,9 +336,7 @@ function ConvertTo-AgentCertRecord {
         if (-not $IncludeAcl) {
             $aclError = 'not_requested'
         } elseif ($null -ne $keyInfo['reason']) {
-            $aclError = [string]$keyInfo['reason']
-        } elseif ($null -eq $keyInfo['file']) {
-            $aclError = 'no_key_file'
+            $aclError = [string]$keyInfo['reason']   # set whenever a key has no file to read
         } else {
             try { $acl = Get-AgentKeyAcl -KeyInfo $keyInfo } catch { $aclError = Get-AgentKeyAclError -Exception $_.Exception }
         }

@@ -25,7 +25,7 @@ def test_store_open_access_denied_is_not_reported_as_a_missing_store():
     assert rethrow < not_found
     assert re.search(r"if\s*\(\s*Test-AgentAccessDeniedHResult\s+-Failure\s+\$_\s*\)\s*\{\s*throw\s*\}", code)
     helper = _code("Test-AgentAccessDeniedHResult")
-    assert "-2147024891" in helper and "InnerException" in helper
+    assert "-2147024891" in helper and "Get-AgentExceptionChain -Failure $Failure" in helper   # every wrapped one
 
 
 def test_cng_opened_key_is_looked_for_in_rsa_machinekeys_too():

@@ -31,8 +31,10 @@ def test_a_lookup_is_null_only_for_unmapped_or_malformed_names():
 
 def test_exception_types_are_matched_by_type_along_the_inner_exceptions():
     text = ps_tools.function_code("Test-AgentExceptionType")
-    assert ".GetType()" in text and ".FullName -eq $name" in text and ".BaseType" in text
-    assert ".InnerException" in text and ".Message" not in text
+    assert ".GetType()" in text and "$TypeName -contains $type.FullName" in text and ".BaseType" in text
+    assert "Get-AgentExceptionChain -Failure $Failure" in text and ".Message" not in text
+    chain = ps_tools.function_code("Get-AgentExceptionChain")
+    assert "[System.Management.Automation.ErrorRecord]" in chain and ".InnerException" in chain
 
 
 def test_rsop_absent_is_a_cim_exception_with_the_no_data_codes():
