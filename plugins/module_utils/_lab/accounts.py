@@ -21,21 +21,6 @@ CREATOR_OWNER = "S-1-3-0"
 EVERYONE = "S-1-1-0"
 IUSR = "S-1-5-17"
 
-WELL_KNOWN = {
-    "everyone": EVERYONE,
-    "creator owner": CREATOR_OWNER,
-    "nt authority\\system": SYSTEM, "system": SYSTEM, "localsystem": SYSTEM,
-    "nt authority\\local service": LOCAL_SERVICE, "local service": LOCAL_SERVICE,
-    "nt authority\\network service": NETWORK_SERVICE, "network service": NETWORK_SERVICE,
-    "nt authority\\service": SERVICE,
-    "nt authority\\iusr": IUSR, "iusr": IUSR,
-    "builtin\\administrators": ADMINISTRATORS, "administrators": ADMINISTRATORS,
-    "builtin\\users": USERS, "users": USERS,
-    "builtin\\iis_iusrs": IIS_IUSRS, "iis_iusrs": IIS_IUSRS,
-    "builtin\\backup operators": "S-1-5-32-551",
-    "builtin\\performance log users": "S-1-5-32-559",
-}
-
 # userAccountControl / msDS-User-Account-Control-Computed bits.
 UF_ACCOUNTDISABLE = 0x2
 UF_LOCKOUT = 0x10
@@ -123,6 +108,12 @@ WELL_KNOWN_SIDS = dict((sid, name) for name, sid in (
     ("BUILTIN\\Access Control Assistance Operators", "S-1-5-32-579"),
     ("BUILTIN\\Remote Management Users", "S-1-5-32-580"),
     ("BUILTIN\\Storage Replica Administrators", "S-1-5-32-582")))
+
+# Name -> SID (LsaLookupNames): every name above, and the unqualified names LSA also accepts for these.
+WELL_KNOWN = dict((name.lower(), sid) for sid, name in WELL_KNOWN_SIDS.items())
+WELL_KNOWN.update((short, WELL_KNOWN["nt authority\\" + short]) for short in ("system", "local service", "network service", "iusr"))
+WELL_KNOWN.update((short, WELL_KNOWN["builtin\\" + short]) for short in ("administrators", "users", "iis_iusrs"))
+WELL_KNOWN["localsystem"] = SYSTEM
 
 
 def account_of_sid(root, sid, ad=None):

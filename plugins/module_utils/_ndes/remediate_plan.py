@@ -259,7 +259,8 @@ def outcome(results, facts, values, extra_restarts, check_mode):
     or empty). The fallback restarts are the ones a fix asked for that no fix call made.
     """
     s = settings(values)
-    ran = [(name, results.get(name) or {}) for name in FIXES if isinstance((results or {}).get(name), dict)]
+    results = results or {}
+    ran = [(name, results[name]) for name in FIXES if isinstance(results.get(name), dict)]
     changes = [dict(change, module="ndes.scep." + name) for name, result in ran for change in _list(result.get("changes"))]
     asked = [r for _name, result in ran for r in _list(result.get("restarts"))]
     if s["fix_iis_restart"]:
